@@ -1,0 +1,47 @@
+"""structlog set-up: JSON lines off a terminal, readable lines on one, secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+# Keys whose values must never reach a log line, whatever the caller passes.
+_SECRET_KEYS = ("token", "secret", "password", "authorization", "signature")
+
+
+def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if any(word in key.lower() for word in _SECRET_KEYS):
+            event_dict[key] = "[REDACTED]"
+    return event_dict
+
+
+def configure(level: str = "info", *, stream: Any = None) -> None:
+    """Configure structlog once for the process; JSON unless *stream* is a terminal."""
+    out = stream or sys.stderr
+    renderer: Any
+    renderer = structlog.dev.ConsoleRenderer() if out.isatty() else structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _redact,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get(name: str) -> Any:
+    """A bound logger tagged with the module *name*."""
+    return structlog.get_logger(name)

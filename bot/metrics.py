@@ -1,0 +1,68 @@
+"""Prometheus metrics of the web edge, the store and the worker."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.store.base import StoreStats
+
+# Delivery outcomes as counted at the edge; one label value each.
+OUTCOMES = (
+    "accepted",
+    "duplicate",
+    "ignored",
+    "unauthorized",
+    "too_large",
+    "unsupported_media_type",
+    "malformed",
+    "unavailable",
+)
+
+
+class Metrics:
+    """One registry per process (a fresh one per app in tests)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "bot_webhook_deliveries",
+            "Webhook deliveries received, by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        for outcome in OUTCOMES:
+            self.deliveries.labels(outcome)
+        self.ack_latency = Histogram(
+            "bot_webhook_ack_seconds",
+            "Time from request start to the answer sent to GitLab.",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        self.jobs = Gauge(
+            "bot_jobs", "Jobs in the store, by state.", ["state"], registry=self.registry
+        )
+        self.oldest_pending = Gauge(
+            "bot_oldest_pending_job_age_seconds",
+            "Age of the oldest job that is due and not yet running.",
+            registry=self.registry,
+        )
+        self.dead_jobs = Gauge(
+            "bot_dead_jobs", "Jobs in the dead-letter state.", registry=self.registry
+        )
+        self.attempts = Counter(
+            "bot_job_attempts",
+            "Job attempts run by this process, by kind and result.",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+
+    def observe_store(self, stats: StoreStats) -> None:
+        """Copy store-wide numbers into the gauges before a scrape."""
+        for state, count in stats.jobs_by_state.items():
+            self.jobs.labels(state).set(count)
+        self.oldest_pending.set(stats.oldest_pending_age)
+        self.dead_jobs.set(stats.jobs_by_state.get("dead", 0))
+
+    def render(self) -> bytes:
+        """The text exposition format."""
+        return generate_latest(self.registry)

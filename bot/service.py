@@ -1,0 +1,107 @@
+"""Composition root: wires the store, the worker and the web edge, and shuts them down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot import deliveries, log
+from bot.metrics import Metrics
+from bot.settings import FileConfig, Settings
+from bot.store import Store, open_store
+from bot.web import Edge, make_app
+from bot.worker import Context, Registry, Worker
+
+logger = log.get(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def build_registry() -> Registry:
+    """Every job handler the service knows."""
+    registry = Registry()
+    deliveries.register(registry)
+    return registry
+
+
+@dataclass
+class Service:
+    """The running parts of one process."""
+
+    settings: Settings
+    config: FileConfig
+    store: Store
+    metrics: Metrics
+    worker: Worker
+    edge: Edge
+
+
+@asynccontextmanager
+async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Service]:
+    """Open the store and start the worker; on exit, drain the worker and close the store."""
+    store = open_store(settings)
+    await store.open()
+    metrics = Metrics()
+    context = Context(settings=settings, config=config, store=store)
+    worker = Worker(store, build_registry(), context, metrics)
+    worker.start()
+    pruner = asyncio.create_task(_prune_forever(store, settings))
+    service = Service(settings, config, store, metrics, worker, Edge(settings, store, metrics, worker))
+    try:
+        yield service
+    finally:
+        pruner.cancel()
+        await worker.stop(timeout=settings.lease_seconds / 2)
+        await store.close()
+
+
+async def _prune_forever(store: Store, settings: Settings) -> None:
+    retention = settings.dedupe_retention_days * 86400
+    while True:
+        try:
+            removed = await store.prune(before=time.time() - retention)
+            if removed:
+                logger.info("pruned old deliveries", removed=removed)
+        except Exception:
+            logger.exception("prune failed")
+        await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve(settings: Settings, config: FileConfig) -> None:
+    """``serve``: web edge and worker in one process until SIGTERM or SIGINT."""
+    async with running(settings, config) as service:
+        runner = web.AppRunner(make_app(service.edge), access_log=None, shutdown_timeout=10.0)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
+        await site.start()
+        logger.info("serving", host=settings.host, port=settings.port, store=type(service.store).__name__)
+        stop = _stop_event()
+        await stop.wait()
+        logger.info("shutting down")
+        service.edge.shutting_down = True  # readiness turns 503, new deliveries get 503
+        await asyncio.sleep(settings.shutdown_grace_seconds)
+        await runner.cleanup()  # stop listening, finish the requests in flight
+    logger.info("stopped")
+
+
+async def work(settings: Settings, config: FileConfig) -> None:
+    """``worker``: only the worker, until SIGTERM or SIGINT."""
+    async with running(settings, config):
+        logger.info("worker started")
+        await _stop_event().wait()
+        logger.info("shutting down")
+    logger.info("stopped")

@@ -1,0 +1,162 @@
+"""Service configuration: environment variables and the optional YAML file."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.lintconfig import LintConfig
+
+
+class ConfigError(Exception):
+    """A configuration problem a person must fix; its text is one line, safe to print."""
+
+
+class DeckProject(BaseModel):
+    """Where a customer group's deck is built: a project, a ref and a trigger token source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str
+    ref: str = "main"
+    # The token itself never lives in the YAML: name an environment variable or a file.
+    trigger_token_env: str | None = None
+    trigger_token_file: Path | None = None
+
+
+class TrackedGroup(BaseModel):
+    """A customer group whose plan the bot follows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    deck: DeckProject | None = None
+
+
+class FileConfig(BaseModel):
+    """The YAML configuration named by ``BOT_CONFIG``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    groups: list[TrackedGroup] = Field(default_factory=list)
+    lint: LintConfig = Field(default_factory=LintConfig)
+    template_url: str = (
+        "https://handbook.gitlab.com/handbook/customer-success/csm/success-plans/"
+    )
+
+    def tracks(self, group_path: str) -> bool:
+        """True when *group_path* is tracked: every group when none is listed."""
+        if not self.groups:
+            return True
+        return any(
+            group_path == g.path or group_path.startswith(g.path + "/") for g in self.groups
+        )
+
+    def group(self, group_path: str) -> TrackedGroup | None:
+        """The configured entry for exactly this group, if any."""
+        return next((g for g in self.groups if g.path == group_path), None)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming the first bad key and what is wrong with it."""
+    err = exc.errors()[0]
+    where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"unknown key {where!r}"
+    return f"{where}: {err['msg']}"
+
+
+def load_file_config(path: Path | None) -> FileConfig:
+    """Read and validate the YAML configuration; raise ConfigError naming the bad key."""
+    if path is None:
+        return FileConfig()
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{line}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of keys")
+    try:
+        return FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
+
+
+class Settings(BaseSettings):
+    """Environment configuration (prefix ``BOT_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="BOT_", extra="ignore")
+
+    webhook_secret: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    gitlab_url: str = "https://gitlab.com"
+    gitlab_token: SecretStr | None = None
+    bot_username: str | None = None
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    config: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 25 * 1024 * 1024
+    signature_tolerance_seconds: int = 300
+    lease_seconds: float = 30.0
+    max_attempts: int = 8
+    worker_concurrency: int = 4
+    shutdown_grace_seconds: float = 0.0
+    dedupe_retention_days: int = 8
+
+    @field_validator("signing_secret")
+    @classmethod
+    def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        raw = value.get_secret_value()
+        if not raw.startswith("whsec_"):
+            raise ValueError("must start with 'whsec_' (a Standard Webhooks signing key)")
+        try:
+            base64.b64decode(raw.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the part after 'whsec_' is not base64") from None
+        return value
+
+    @field_validator("webhook_secret", "gitlab_token")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    def sqlite_path(self) -> Path:
+        """Path of the embedded store, from ``BOT_DATABASE_URL`` or the data dir."""
+        url = self.database_url
+        if url is None:
+            return self.data_dir / "bot.sqlite3"
+        if url.startswith("sqlite:///"):
+            return Path(url.removeprefix("sqlite:///"))
+        raise ConfigError(f"BOT_DATABASE_URL: unsupported database URL scheme in {url.split(':')[0]!r}")
+
+    def signing_key(self) -> bytes | None:
+        """The raw Standard Webhooks key, or None when signing is not configured."""
+        if self.signing_secret is None:
+            return None
+        return base64.b64decode(self.signing_secret.get_secret_value().removeprefix("whsec_"))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment, raising ConfigError (one line) instead of a traceback."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "BOT_" + str(err["loc"][0]).upper() if err["loc"] else "environment"
+        raise ConfigError(f"{name}: {err['msg']}") from None

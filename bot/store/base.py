@@ -1,0 +1,150 @@
+"""The job store's contract: an inbox of deliveries and a queue of leased jobs."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobState = Literal["pending", "running", "done", "dead"]
+JOB_STATES: tuple[JobState, ...] = ("pending", "running", "done", "dead")
+
+
+class StoreUnavailable(Exception):
+    """The store could not commit; the web edge answers 503 and GitLab may retry."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One authenticated webhook request, as received."""
+
+    key: str
+    event: str
+    body: bytes
+    headers: dict[str, str]
+    received_at: float
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to enqueue; *unique_key* keeps at most one pending job with that key."""
+
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    delivery_key: str | None = None
+    unique_key: str | None = None
+    run_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job as stored."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    delivery_key: str | None
+    state: JobState
+    attempts: int
+    run_at: float
+    last_error: str | None
+    created_at: float
+    updated_at: float
+    result: Any = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The job as ``jobs list --format json`` prints it."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "state": self.state,
+            "attempts": self.attempts,
+            "delivery_key": self.delivery_key,
+            "last_error": self.last_error,
+            "run_at": self.run_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Numbers for /metrics."""
+
+    jobs_by_state: dict[str, int]
+    oldest_pending_age: float
+    deliveries: int
+
+
+class Store(abc.ABC):
+    """Durable state shared by the web edge and the worker.
+
+    Every implementation passes ``tests/store_contract.py``.
+    """
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and create or migrate the schema."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Flush pending writes and disconnect."""
+
+    @abc.abstractmethod
+    async def accept(self, delivery: Delivery, job: NewJob | None) -> bool:
+        """Commit *delivery* (and its *job*) durably; False when its key was already seen.
+
+        Raises StoreUnavailable when the commit fails.
+        """
+
+    @abc.abstractmethod
+    async def get_delivery(self, key: str) -> Delivery | None:
+        """The stored delivery with this key."""
+
+    @abc.abstractmethod
+    async def enqueue(self, jobs: list[NewJob], *, now: float) -> int:
+        """Add jobs outside a delivery; returns how many were new."""
+
+    @abc.abstractmethod
+    async def claim(self, owner: str, *, now: float, lease_seconds: float) -> Job | None:
+        """Lease the next due job (pending, or running with an expired lease) to *owner*."""
+
+    @abc.abstractmethod
+    async def complete(
+        self, job: Job, owner: str, *, now: float, result: Any = None, follow_ups: list[NewJob]
+    ) -> bool:
+        """Mark *job* done and enqueue *follow_ups* atomically; False if the lease was lost."""
+
+    @abc.abstractmethod
+    async def fail(
+        self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None
+    ) -> bool:
+        """Record a failed attempt: back to pending at *retry_at*, or dead when None."""
+
+    @abc.abstractmethod
+    async def release(self, job: Job, owner: str, *, now: float) -> bool:
+        """Give a leased job back untouched (shutdown): pending again, attempt not counted."""
+
+    @abc.abstractmethod
+    async def list_jobs(self, state: JobState | None = None, limit: int = 1000) -> list[Job]:
+        """Jobs, newest first, optionally of one state."""
+
+    @abc.abstractmethod
+    async def retry(self, job_id: int, *, now: float) -> bool:
+        """Put a dead job back to pending with its attempts reset."""
+
+    @abc.abstractmethod
+    async def retry_all_dead(self, *, now: float) -> int:
+        """Retry every dead job; returns how many."""
+
+    @abc.abstractmethod
+    async def stats(self, *, now: float) -> StoreStats:
+        """Counts for metrics."""
+
+    @abc.abstractmethod
+    async def check_writable(self) -> None:
+        """Raise StoreUnavailable unless a write transaction can be opened."""
+
+    @abc.abstractmethod
+    async def prune(self, *, before: float) -> int:
+        """Forget deliveries received before *before* whose jobs are finished."""

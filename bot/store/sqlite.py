@@ -1,0 +1,349 @@
+"""The embedded job store: SQLite in WAL mode with synchronous=FULL and group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.store.base import (
+    JOB_STATES,
+    Delivery,
+    Job,
+    JobState,
+    NewJob,
+    Store,
+    StoreStats,
+    StoreUnavailable,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    key TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    body BLOB NOT NULL,
+    headers TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    delivery_key TEXT,
+    unique_key TEXT,
+    state TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_at REAL NOT NULL,
+    lease_owner TEXT,
+    lease_until REAL,
+    last_error TEXT,
+    result TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
+CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_key);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
+    WHERE state = 'pending' AND unique_key IS NOT NULL;
+"""
+
+_JOB_COLUMNS = (
+    "id, kind, payload, delivery_key, state, attempts, run_at, last_error, created_at, "
+    "updated_at, result"
+)
+_INSERT_JOB = (
+    "INSERT OR IGNORE INTO jobs (kind, payload, delivery_key, unique_key, run_at, created_at, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_BATCH_LIMIT = 256
+
+_Pending = tuple[Delivery, "NewJob | None", "asyncio.Future[bool]"]
+
+
+def _row_to_job(row: Any) -> Job:
+    return Job(
+        id=row[0],
+        kind=row[1],
+        payload=json.loads(row[2]),
+        delivery_key=row[3],
+        state=row[4],
+        attempts=row[5],
+        run_at=row[6],
+        last_error=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+        result=json.loads(row[10]) if row[10] is not None else None,
+    )
+
+
+def _job_params(job: NewJob, now: float) -> tuple[Any, ...]:
+    return (
+        job.kind,
+        json.dumps(job.payload),
+        job.delivery_key,
+        job.unique_key,
+        job.run_at if job.run_at is not None else now,
+        now,
+        now,
+    )
+
+
+class SQLiteStore(Store):
+    """One connection, one transaction at a time; deliveries are committed in groups.
+
+    Each accepted delivery waits for the commit that contains it, so a 2xx is only sent
+    for data on disk, but concurrent deliveries share one fsync.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._inbox: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=FULL")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._db.executescript(SCHEMA)
+        self._writer = asyncio.create_task(self._write_batches(), name="sqlite-group-commit")
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            # The sentinel lets every queued delivery reach the disk before the connection goes.
+            await self._inbox.put(None)
+            await self._writer
+            self._writer = None
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreUnavailable("the store is not open")
+        return self._db
+
+    @contextlib.asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            db = self.db
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
+            try:
+                yield db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    await db.execute("ROLLBACK")
+                raise
+            try:
+                await db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await db.execute("ROLLBACK")
+                raise StoreUnavailable(f"commit failed: {exc}") from exc
+
+    # -- the inbox, with group commit ---------------------------------------------------
+
+    async def accept(self, delivery: Delivery, job: NewJob | None) -> bool:
+        if self._writer is None or self._writer.done():
+            raise StoreUnavailable("the store is not open")
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._inbox.put((delivery, job, future))
+        return await future
+
+    async def _write_batches(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < _BATCH_LIMIT and not self._inbox.empty():
+                item = self._inbox.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            try:
+                results = await self._commit_batch(batch)
+            except Exception as exc:  # every waiter learns the commit failed
+                error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, _, future), is_new in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(is_new)
+
+    async def _commit_batch(self, batch: list[_Pending]) -> list[bool]:
+        results: list[bool] = []
+        async with self._tx() as db:
+            for delivery, job, _ in batch:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO deliveries (key, event, body, headers, received_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        delivery.key,
+                        delivery.event,
+                        delivery.body,
+                        json.dumps(delivery.headers),
+                        delivery.received_at,
+                    ),
+                )
+                is_new = cursor.rowcount == 1
+                if is_new and job is not None:
+                    await db.execute(_INSERT_JOB, _job_params(job, delivery.received_at))
+                results.append(is_new)
+        return results
+
+    async def get_delivery(self, key: str) -> Delivery | None:
+        async with self._lock:
+            cursor = await self.db.execute(
+                "SELECT key, event, body, headers, received_at FROM deliveries WHERE key = ?",
+                (key,),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Delivery(row[0], row[1], bytes(row[2]), json.loads(row[3]), row[4])
+
+    # -- jobs -------------------------------------------------------------------------
+
+    async def enqueue(self, jobs: list[NewJob], *, now: float) -> int:
+        added = 0
+        async with self._tx() as db:
+            for job in jobs:
+                cursor = await db.execute(_INSERT_JOB, _job_params(job, now))
+                added += cursor.rowcount
+        return added
+
+    async def claim(self, owner: str, *, now: float, lease_seconds: float) -> Job | None:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                f"UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, "
+                f"attempts = attempts + 1, updated_at = ? WHERE id = ("
+                f"  SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= ?)"
+                f"  OR (state = 'running' AND lease_until < ?) ORDER BY run_at, id LIMIT 1"
+                f") RETURNING {_JOB_COLUMNS}",
+                (owner, now + lease_seconds, now, now, now),
+            )
+            row = await cursor.fetchone()
+            await cursor.close()
+        return _row_to_job(row) if row is not None else None
+
+    async def _finish(self, sql: str, params: tuple[Any, ...], follow_ups: list[NewJob],
+                      now: float) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(sql, params)
+            if cursor.rowcount != 1:
+                return False
+            for job in follow_ups:
+                await db.execute(_INSERT_JOB, _job_params(job, now))
+        return True
+
+    async def complete(
+        self, job: Job, owner: str, *, now: float, result: Any = None, follow_ups: list[NewJob]
+    ) -> bool:
+        return await self._finish(
+            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, "
+            "result = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_owner = ?",
+            (json.dumps(result), now, job.id, owner),
+            follow_ups,
+            now,
+        )
+
+    async def fail(
+        self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None
+    ) -> bool:
+        state = "pending" if retry_at is not None else "dead"
+        return await self._finish(
+            "UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_owner = NULL, "
+            "lease_until = NULL, updated_at = ? "
+            "WHERE id = ? AND state = 'running' AND lease_owner = ?",
+            (state, retry_at if retry_at is not None else now, error[:2000], now, job.id, owner),
+            [],
+            now,
+        )
+
+    async def release(self, job: Job, owner: str, *, now: float) -> bool:
+        return await self._finish(
+            "UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), "
+            "lease_owner = NULL, lease_until = NULL, updated_at = ? "
+            "WHERE id = ? AND state = 'running' AND lease_owner = ?",
+            (now, job.id, owner),
+            [],
+            now,
+        )
+
+    async def list_jobs(self, state: JobState | None = None, limit: int = 1000) -> list[Job]:
+        where, params = ("WHERE state = ?", (state,)) if state else ("", ())
+        async with self._lock:
+            cursor = await self.db.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?",
+                (*params, limit),
+            )
+            rows = await cursor.fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    async def retry(self, job_id: int, *, now: float) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
+                "WHERE id = ? AND state = 'dead'",
+                (now, now, job_id),
+            )
+            return cursor.rowcount == 1
+
+    async def retry_all_dead(self, *, now: float) -> int:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
+                "WHERE state = 'dead'",
+                (now, now),
+            )
+            return cursor.rowcount
+
+    async def stats(self, *, now: float) -> StoreStats:
+        async with self._lock:
+            cursor = await self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+            counts: dict[str, int] = {state: 0 for state in JOB_STATES}
+            counts.update({row[0]: row[1] for row in await cursor.fetchall()})
+            cursor = await self.db.execute(
+                "SELECT MIN(run_at) FROM jobs WHERE state = 'pending' AND run_at <= ?", (now,)
+            )
+            oldest = (await cursor.fetchone() or (None,))[0]
+            cursor = await self.db.execute("SELECT COUNT(*) FROM deliveries")
+            deliveries = (await cursor.fetchone() or (0,))[0]
+        return StoreStats(counts, max(0.0, now - oldest) if oldest is not None else 0.0, deliveries)
+
+    async def check_writable(self) -> None:
+        async with self._tx():
+            pass
+
+    async def prune(self, *, before: float) -> int:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM deliveries WHERE received_at < ? AND NOT EXISTS ("
+                " SELECT 1 FROM jobs WHERE jobs.delivery_key = deliveries.key"
+                " AND jobs.state IN ('pending', 'running', 'dead'))",
+                (before,),
+            )
+            removed: int = cursor.rowcount
+            await db.execute(
+                "DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,)
+            )
+        return removed
