@@ -47,7 +47,7 @@ async def handle_delivery(job: Job, ctx: Context) -> Outcome:
         logger.info(
             "domain event",
             delivery_id=key,
-            event=event.kind,
+            domain_event=event.kind,
             group=event.group,
             project=event.project,
             iid=event.iid,

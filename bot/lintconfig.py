@@ -67,6 +67,14 @@ class LintConfig(BaseModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
 
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        # YAML 1.1 reads a bare `off` as false; that is what the author meant.
+        if isinstance(value, dict):
+            return {k: ("off" if v is False else v) for k, v in value.items()}
+        return value
+
     @field_validator("rules")
     @classmethod
     def _known_rules(cls, value: dict[str, RuleSetting]) -> dict[str, RuleSetting]:

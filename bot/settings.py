@@ -65,7 +65,9 @@ class FileConfig(BaseModel):
 
 def describe_validation_error(exc: ValidationError) -> str:
     """One line naming the first bad key and what is wrong with it."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key is usually a misspelling, and explains the 'field required' beside it.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     where = ".".join(str(part) for part in err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"unknown key {where!r}"

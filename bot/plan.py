@@ -1,0 +1,75 @@
+"""The success-plan model: objectives, their initiatives, and lint findings (pure data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.lintconfig import SEVERITY_ORDER, Severity
+
+State = Literal["opened", "closed"]
+
+
+class Initiative(BaseModel):
+    """An issue (or task) that is a child of an objective epic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    state: State = "opened"
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    assignees: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    description: str = ""
+    url: str | None = None
+    closed_at: dt.date | None = None
+
+
+class Objective(BaseModel):
+    """An epic carrying the objective label, with its child initiatives.
+
+    ``children`` is None when they are unknown (a webhook payload carries none), which
+    turns off the rules about initiatives rather than reporting them all missing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    description: str = ""
+    labels: list[str] = Field(default_factory=list)
+    start_date: dt.date | None = None
+    due_date: dt.date | None = None
+    assignees: list[str] = Field(default_factory=list)
+    state: State = "opened"
+    url: str | None = None
+    updated_at: dt.date | None = None
+    closed_at: dt.date | None = None
+    children: list[Initiative] | None = None
+
+    def scoped(self, prefix: str) -> list[str]:
+        """Values of the scoped labels starting with *prefix* (``SP Objective::Status::``…)."""
+        return [label[len(prefix):].strip() for label in self.labels if label.startswith(prefix)]
+
+
+class Finding(BaseModel):
+    """One thing wrong (or worth improving) with an objective or a plan."""
+
+    rule: str
+    severity: Severity
+    message: str
+    hint: str
+    where: str | None = None
+
+    def sort_key(self) -> int:
+        """Errors first; a stable sort keeps the rules' own order within a level."""
+        return SEVERITY_ORDER[self.severity]
+
+
+def worst(findings: list[Finding]) -> Severity | None:
+    """The most severe level among *findings*."""
+    if not findings:
+        return None
+    return min(findings, key=lambda f: SEVERITY_ORDER[f.severity]).severity

@@ -1,0 +1,134 @@
+"""The job store's contract, run against every implementation (see test_store_*.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.store.base import Delivery, NewJob, Store
+
+NOW = 1_800_000_000.0
+
+
+def delivery(key: str, received_at: float = NOW) -> Delivery:
+    return Delivery(key=key, event="Issue Hook", body=b'{"k": "%s"}' % key.encode(),
+                    headers={"idempotency-key": key}, received_at=received_at)
+
+
+def job_for(key: str) -> NewJob:
+    return NewJob(kind="delivery", payload={"key": key}, delivery_key=key)
+
+
+class StoreContract:
+    """Subclasses provide a ``store`` fixture yielding an opened, empty store."""
+
+    async def test_accept_is_durable_and_deduplicated(self, store: Store) -> None:
+        assert await store.accept(delivery("a"), job_for("a")) is True
+        assert await store.accept(delivery("a"), job_for("a")) is False
+        stored = await store.get_delivery("a")
+        assert stored is not None and stored.body == b'{"k": "a"}'
+        jobs = await store.list_jobs()
+        assert [(j.kind, j.delivery_key, j.state) for j in jobs] == [("delivery", "a", "pending")]
+
+    async def test_concurrent_duplicates_in_one_batch_make_one_job(self, store: Store) -> None:
+        results = await asyncio.gather(*(store.accept(delivery(f"k{i % 10}"), job_for(f"k{i % 10}"))
+                                         for i in range(100)))
+        assert sum(results) == 10
+        assert len(await store.list_jobs()) == 10
+
+    async def test_delivery_without_job_is_stored_only(self, store: Store) -> None:
+        assert await store.accept(delivery("ignored"), None)
+        assert await store.get_delivery("ignored") is not None
+        assert await store.list_jobs() == []
+
+    async def test_claim_leases_one_job_to_one_owner(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        first = await store.claim("w1", now=NOW, lease_seconds=30)
+        assert first is not None and first.state == "running" and first.attempts == 1
+        assert await store.claim("w2", now=NOW + 1, lease_seconds=30) is None
+
+    async def test_expired_lease_is_claimed_again(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        first = await store.claim("w1", now=NOW, lease_seconds=30)
+        assert first is not None
+        again = await store.claim("w2", now=NOW + 31, lease_seconds=30)
+        assert again is not None and again.id == first.id and again.attempts == 2
+        # The first owner lost its lease: its completion must not count.
+        assert not await store.complete(first, "w1", now=NOW + 32, follow_ups=[])
+        assert await store.complete(again, "w2", now=NOW + 32, follow_ups=[])
+
+    async def test_complete_enqueues_follow_ups_atomically(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        job = await store.claim("w", now=NOW, lease_seconds=30)
+        assert job is not None
+        done = await store.complete(job, "w", now=NOW, result={"ok": 1},
+                                    follow_ups=[NewJob(kind="lint", payload={"iid": 3})])
+        assert done
+        jobs = {j.kind: j for j in await store.list_jobs()}
+        assert jobs["delivery"].state == "done" and jobs["delivery"].result == {"ok": 1}
+        assert jobs["lint"].state == "pending" and jobs["lint"].payload == {"iid": 3}
+
+    async def test_failure_backs_off_then_dead_letters_and_retry(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        job = await store.claim("w", now=NOW, lease_seconds=30)
+        assert job is not None
+        await store.fail(job, "w", now=NOW, error="boom", retry_at=NOW + 10)
+        assert await store.claim("w", now=NOW + 5, lease_seconds=30) is None  # not due yet
+        job = await store.claim("w", now=NOW + 10, lease_seconds=30)
+        assert job is not None and job.attempts == 2
+        await store.fail(job, "w", now=NOW + 10, error="boom again", retry_at=None)
+        [dead] = await store.list_jobs("dead")
+        assert dead.last_error == "boom again"
+        assert await store.claim("w", now=NOW + 1000, lease_seconds=30) is None
+        assert await store.retry(dead.id, now=NOW + 20)
+        assert not await store.retry(dead.id, now=NOW + 20)  # no longer dead
+        again = await store.claim("w", now=NOW + 20, lease_seconds=30)
+        assert again is not None and again.attempts == 1
+
+    async def test_retry_all_dead(self, store: Store) -> None:
+        for key in ("a", "b"):
+            await store.accept(delivery(key), job_for(key))
+            job = await store.claim("w", now=NOW, lease_seconds=30)
+            assert job is not None
+            await store.fail(job, "w", now=NOW, error="x", retry_at=None)
+        assert await store.retry_all_dead(now=NOW) == 2
+        assert len(await store.list_jobs("pending")) == 2
+
+    async def test_release_gives_the_job_back_without_counting(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        job = await store.claim("w", now=NOW, lease_seconds=30)
+        assert job is not None
+        assert await store.release(job, "w", now=NOW)
+        again = await store.claim("w2", now=NOW, lease_seconds=30)
+        assert again is not None and again.attempts == 1
+
+    async def test_unique_key_keeps_one_pending_job(self, store: Store) -> None:
+        rebuild = NewJob(kind="rebuild", payload={"group": "acme"}, unique_key="rebuild:acme")
+        assert await store.enqueue([rebuild, rebuild], now=NOW) == 1
+        job = await store.claim("w", now=NOW, lease_seconds=30)
+        assert job is not None
+        # While one runs, exactly one more may wait.
+        assert await store.enqueue([rebuild], now=NOW) == 1
+        assert await store.enqueue([rebuild], now=NOW) == 0
+
+    async def test_stats(self, store: Store) -> None:
+        await store.accept(delivery("a"), job_for("a"))
+        await store.accept(delivery("b"), job_for("b"))
+        stats = await store.stats(now=NOW + 7)
+        assert stats.jobs_by_state["pending"] == 2 and stats.jobs_by_state["dead"] == 0
+        assert stats.oldest_pending_age == 7
+        assert stats.deliveries == 2
+        await store.check_writable()
+
+    async def test_prune_keeps_recent_keys_and_unfinished_work(self, store: Store) -> None:
+        week = 7 * 86400
+        await store.accept(delivery("old-done", NOW - 2 * week), job_for("old-done"))
+        await store.accept(delivery("old-pending", NOW - 2 * week), job_for("old-pending"))
+        await store.accept(delivery("recent", NOW - week + 60), job_for("recent"))
+        claimed = await store.claim("w", now=NOW, lease_seconds=30)
+        assert claimed is not None and claimed.delivery_key == "old-done"
+        await store.complete(claimed, "w", now=NOW - 2 * week, follow_ups=[])
+        assert await store.prune(before=NOW - week) == 1
+        assert await store.get_delivery("old-done") is None
+        assert await store.get_delivery("old-pending") is not None
+        # A redelivery of a recent key is still recognised.
+        assert await store.accept(delivery("recent"), job_for("recent")) is False
