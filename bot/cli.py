@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from bot import log
+from bot import lintcli, log
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.store import JobState, open_store
 from bot.store.base import JOB_STATES
@@ -129,13 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_retry.add_argument("--all-dead", action="store_true")
     jobs_retry.set_defaults(func=cmd_jobs_retry)
 
-    for register in EXTRA_COMMANDS:
-        register(commands)
+    lintcli.add_parser(commands)
     return parser
-
-
-# Feature modules add their subcommands here (lint, demo, deck, hook…).
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ _NUMBER_WORDS = (
     r"|forty|fifty|hundred|thousand|million|dozen|half|halve[sd]?|double[sd]?|triple[sd]?|twice|thrice"
 )
 _QUANTITY = re.compile(
-    rf"\d|%|\bpercent\b|\b(?:{_NUMBER_WORDS})\b|\b\d+\s*[x×]\b|\bzero\b",
+    rf"\d|%|\bpercent\b|\b(?:{_NUMBER_WORDS})\b|\b\d+\s*[x\u00d7]\b|\bzero\b",
     re.IGNORECASE,
 )
 # "all/every/none" quantifiers make a criterion checkable without a number.
@@ -81,5 +81,5 @@ def has_numeric_target(text: str) -> bool:
 
 
 def has_baseline(text: str) -> bool:
-    """"from X", "currently", "baseline" and the like."""
+    """ "from X", "currently", "baseline" and the like."""
     return _BASELINE.search(text) is not None

@@ -38,17 +38,13 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
-        self.jobs = Gauge(
-            "bot_jobs", "Jobs in the store, by state.", ["state"], registry=self.registry
-        )
+        self.jobs = Gauge("bot_jobs", "Jobs in the store, by state.", ["state"], registry=self.registry)
         self.oldest_pending = Gauge(
             "bot_oldest_pending_job_age_seconds",
             "Age of the oldest job that is due and not yet running.",
             registry=self.registry,
         )
-        self.dead_jobs = Gauge(
-            "bot_dead_jobs", "Jobs in the dead-letter state.", registry=self.registry
-        )
+        self.dead_jobs = Gauge("bot_dead_jobs", "Jobs in the dead-letter state.", registry=self.registry)
         self.attempts = Counter(
             "bot_job_attempts",
             "Job attempts run by this process, by kind and result.",

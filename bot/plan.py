@@ -51,7 +51,7 @@ class Objective(BaseModel):
 
     def scoped(self, prefix: str) -> list[str]:
         """Values of the scoped labels starting with *prefix* (``SP Objective::Status::``…)."""
-        return [label[len(prefix):].strip() for label in self.labels if label.startswith(prefix)]
+        return [label[len(prefix) :].strip() for label in self.labels if label.startswith(prefix)]
 
 
 class Finding(BaseModel):

@@ -26,73 +26,129 @@ class Rule:
 RULES: dict[str, Rule] = {
     rule.id: rule
     for rule in (
-        Rule("outcome-missing", "error",
-             "An objective must say what the customer wants to achieve and why it matters to them.",
-             "Add a `## Summary` section: the customer's goal, in their words, and why it matters "
-             "to their business."),
-        Rule("outcome-placeholder", "error",
-             "Template instructions left in a section read as unfinished work to the customer.",
-             "Replace the bracketed template text with the real content, or delete it."),
-        Rule("outcome-too-thin", "warning",
-             "A one-line summary rarely states both the goal and the business reason behind it.",
-             "Expand the summary to say what the customer wants to achieve and why it matters "
-             "(one or two sentences is enough)."),
-        Rule("criteria-missing", "error",
-             "Without success criteria nobody can tell when the objective is met.",
-             "Add a `## Success Criteria` section with one bullet per measurable condition, "
-             "e.g. `- Cycle time from 10 days (Jan 2026) to 7 days by 2026-06-30`."),
-        Rule("criteria-not-measurable", "error",
-             "A criterion that only names a direction cannot be confirmed by the customer.",
-             "State a number, percentage, duration or count with a target date (\"90% of projects "
-             "run SAST by 2026-09-30\"), or a done-or-not end state (\"Jenkins decommissioned\")."),
-        Rule("criteria-no-baseline", "warning",
-             "A target without a starting point cannot show progress.",
-             "Add the starting value (\"from 10 days\", \"currently 40%\"). If nobody knows it yet, "
-             "add an initiative to establish the baseline."),
-        Rule("timeline-missing", "error",
-             "The due date is the target completion date used in every report and in the deck.",
-             "Set a due date on the epic (the start date is optional)."),
-        Rule("timeline-overdue", "warning",
-             "An open objective past its due date tells the customer the plan is out of date.",
-             "Move the due date and say why in `## Updates`, or close the objective."),
-        Rule("timeline-inverted", "error",
-             "A start date after the due date breaks the timeline in the deck.",
-             "Fix the start or the due date so that the start comes first."),
-        Rule("owner-missing", "error",
-             "Every objective needs a directly responsible individual.",
-             "Assign the epic to its owner, or add an `Owner: @username` line to the description."),
-        Rule("status-label-missing", "error",
-             "The status label drives the deck and the risk review.",
-             "Add one `SP Objective::Status::` label: Not Started, On Track, Watchpoint, Concern "
-             "or Closed Success."),
-        Rule("outcome-label-missing", "warning",
-             "The verifiable-outcome label records whether the customer confirmed the result.",
-             "Add one `Verifiable Outcome::` label: Proposed, Accepted, Delivered or Verified."),
-        Rule("usecase-label-missing", "warning",
-             "The use-case label groups objectives in reporting.",
-             "Add one `UseCase::` label, e.g. `UseCase::CI`, `UseCase::Security`."),
-        Rule("closeout-incomplete", "error",
-             "Closing an objective takes three steps, in order: status, verified outcome, close.",
-             "Label `SP Objective::Status::Closed Success` and `Verifiable Outcome::Verified` (or "
-             "`Delivered` when the customer cannot confirm), then close the epic with the reason "
-             "in `## Updates`."),
-        Rule("title-no-outcome", "suggestion",
-             "A title that names a tool says what is being installed, not what the customer gains.",
-             "Lead with the outcome, e.g. \"Reduce SDLC time by implementing HA\" rather than "
-             "\"GitLab HA\"."),
-        Rule("initiatives-missing", "warning",
-             "An open objective without initiatives has no plan to reach it.",
-             "Add child issues for the work that will get the customer there."),
-        Rule("initiative-incomplete", "warning",
-             "Initiatives without a date, a DRI or a status cannot be tracked in the deck.",
-             "Give each open initiative a due date, an assignee (the DRI) and one "
-             "`SP Initiative::Status::` label."),
-        Rule("update-stale", "warning",
-             "A plan without recent updates looks abandoned to the customer.",
-             "Add a dated entry to `## Updates`, e.g. `- 2026-05-04: pilot teams migrated`."),
-        Rule("plan-too-many-objectives", "warning",
-             "A focused plan has one to three open objectives; more dilutes attention.",
-             "Close, merge or defer objectives until at most the configured number are open."),
+        Rule(
+            "outcome-missing",
+            "error",
+            "An objective must say what the customer wants to achieve and why it matters to them.",
+            "Add a `## Summary` section: the customer's goal, in their words, and why it matters "
+            "to their business.",
+        ),
+        Rule(
+            "outcome-placeholder",
+            "error",
+            "Template instructions left in a section read as unfinished work to the customer.",
+            "Replace the bracketed template text with the real content, or delete it.",
+        ),
+        Rule(
+            "outcome-too-thin",
+            "warning",
+            "A one-line summary rarely states both the goal and the business reason behind it.",
+            "Expand the summary to say what the customer wants to achieve and why it matters "
+            "(one or two sentences is enough).",
+        ),
+        Rule(
+            "criteria-missing",
+            "error",
+            "Without success criteria nobody can tell when the objective is met.",
+            "Add a `## Success Criteria` section with one bullet per measurable condition, "
+            "e.g. `- Cycle time from 10 days (Jan 2026) to 7 days by 2026-06-30`.",
+        ),
+        Rule(
+            "criteria-not-measurable",
+            "error",
+            "A criterion that only names a direction cannot be confirmed by the customer.",
+            'State a number, percentage, duration or count with a target date ("90% of projects '
+            'run SAST by 2026-09-30"), or a done-or-not end state ("Jenkins decommissioned").',
+        ),
+        Rule(
+            "criteria-no-baseline",
+            "warning",
+            "A target without a starting point cannot show progress.",
+            'Add the starting value ("from 10 days", "currently 40%"). If nobody knows it yet, '
+            "add an initiative to establish the baseline.",
+        ),
+        Rule(
+            "timeline-missing",
+            "error",
+            "The due date is the target completion date used in every report and in the deck.",
+            "Set a due date on the epic (the start date is optional).",
+        ),
+        Rule(
+            "timeline-overdue",
+            "warning",
+            "An open objective past its due date tells the customer the plan is out of date.",
+            "Move the due date and say why in `## Updates`, or close the objective.",
+        ),
+        Rule(
+            "timeline-inverted",
+            "error",
+            "A start date after the due date breaks the timeline in the deck.",
+            "Fix the start or the due date so that the start comes first.",
+        ),
+        Rule(
+            "owner-missing",
+            "error",
+            "Every objective needs a directly responsible individual.",
+            "Assign the epic to its owner, or add an `Owner: @username` line to the description.",
+        ),
+        Rule(
+            "status-label-missing",
+            "error",
+            "The status label drives the deck and the risk review.",
+            "Add one `SP Objective::Status::` label: Not Started, On Track, Watchpoint, Concern "
+            "or Closed Success.",
+        ),
+        Rule(
+            "outcome-label-missing",
+            "warning",
+            "The verifiable-outcome label records whether the customer confirmed the result.",
+            "Add one `Verifiable Outcome::` label: Proposed, Accepted, Delivered or Verified.",
+        ),
+        Rule(
+            "usecase-label-missing",
+            "warning",
+            "The use-case label groups objectives in reporting.",
+            "Add one `UseCase::` label, e.g. `UseCase::CI`, `UseCase::Security`.",
+        ),
+        Rule(
+            "closeout-incomplete",
+            "error",
+            "Closing an objective takes three steps, in order: status, verified outcome, close.",
+            "Label `SP Objective::Status::Closed Success` and `Verifiable Outcome::Verified` (or "
+            "`Delivered` when the customer cannot confirm), then close the epic with the reason "
+            "in `## Updates`.",
+        ),
+        Rule(
+            "title-no-outcome",
+            "suggestion",
+            "A title that names a tool says what is being installed, not what the customer gains.",
+            'Lead with the outcome, e.g. "Reduce SDLC time by implementing HA" rather than "GitLab HA".',
+        ),
+        Rule(
+            "initiatives-missing",
+            "warning",
+            "An open objective without initiatives has no plan to reach it.",
+            "Add child issues for the work that will get the customer there.",
+        ),
+        Rule(
+            "initiative-incomplete",
+            "warning",
+            "Initiatives without a date, a DRI or a status cannot be tracked in the deck.",
+            "Give each open initiative a due date, an assignee (the DRI) and one "
+            "`SP Initiative::Status::` label.",
+        ),
+        Rule(
+            "update-stale",
+            "warning",
+            "A plan without recent updates looks abandoned to the customer.",
+            "Add a dated entry to `## Updates`, e.g. `- 2026-05-04: pilot teams migrated`.",
+        ),
+        Rule(
+            "plan-too-many-objectives",
+            "warning",
+            "A focused plan has one to three open objectives; more dilutes attention.",
+            "Close, merge or defer objectives until at most the configured number are open.",
+        ),
     )
 }
 
@@ -147,9 +203,12 @@ def check_outcome(i: Inputs) -> Iterator[Finding]:
     if not words:
         yield finding("outcome-missing", f"The `## {name}` section is empty.", name)
     elif len(words) < i.config.thresholds.summary_min_words:
-        yield finding("outcome-too-thin",
-                      f"The summary has {len(words)} words; it should state the goal and why it "
-                      f"matters (at least {i.config.thresholds.summary_min_words} words).", name)
+        yield finding(
+            "outcome-too-thin",
+            f"The summary has {len(words)} words; it should state the goal and why it "
+            f"matters (at least {i.config.thresholds.summary_min_words} words).",
+            name,
+        )
 
 
 def check_placeholders(i: Inputs) -> Iterator[Finding]:
@@ -159,9 +218,11 @@ def check_placeholders(i: Inputs) -> Iterator[Finding]:
             continue
         found = section.placeholders()
         if found:
-            yield finding("outcome-placeholder",
-                          f"Template text is still in `## {section.heading}`: {_quote(found[0], 60)}",
-                          section.heading)
+            yield finding(
+                "outcome-placeholder",
+                f"Template text is still in `## {section.heading}`: {_quote(found[0], 60)}",
+                section.heading,
+            )
 
 
 def check_criteria(i: Inputs) -> Iterator[Finding]:
@@ -173,8 +234,9 @@ def check_criteria(i: Inputs) -> Iterator[Finding]:
     bullets = section.bullets
     if not bullets:
         if not section.placeholders():
-            yield finding("criteria-missing", f"`## {section.heading}` has no bulleted criterion.",
-                          section.heading)
+            yield finding(
+                "criteria-missing", f"`## {section.heading}` has no bulleted criterion.", section.heading
+            )
         return
     for bullet in bullets:
         text = strip_placeholders(bullet.text)
@@ -182,11 +244,17 @@ def check_criteria(i: Inputs) -> Iterator[Finding]:
             continue  # an untouched template bullet: outcome-placeholder covers it
         where = f"{section.heading}, bullet {bullet.bullet}"
         if not measurable.is_measurable(text):
-            yield finding("criteria-not-measurable",
-                          f"\"{_quote(text)}\" names no quantity and no verifiable end state.", where)
+            yield finding(
+                "criteria-not-measurable",
+                f'"{_quote(text)}" names no quantity and no verifiable end state.',
+                where,
+            )
         elif measurable.has_numeric_target(text) and not measurable.has_baseline(text):
-            yield finding("criteria-no-baseline",
-                          f"\"{_quote(text)}\" has a target but no baseline to measure it from.", where)
+            yield finding(
+                "criteria-no-baseline",
+                f'"{_quote(text)}" has a target but no baseline to measure it from.',
+                where,
+            )
 
 
 def check_timeline(i: Inputs) -> Iterator[Finding]:
@@ -195,14 +263,19 @@ def check_timeline(i: Inputs) -> Iterator[Finding]:
         yield finding("timeline-missing", "The epic has no due date.", "Due date")
         return
     if obj.start_date is not None and obj.start_date > obj.due_date:
-        yield finding("timeline-inverted",
-                      f"The start date {obj.start_date} is after the due date {obj.due_date}.",
-                      "Dates")
+        yield finding(
+            "timeline-inverted",
+            f"The start date {obj.start_date} is after the due date {obj.due_date}.",
+            "Dates",
+        )
     if obj.state == "opened" and obj.due_date < i.today:
         days = (i.today - obj.due_date).days
-        yield finding("timeline-overdue",
-                      f"The due date {obj.due_date} passed {days} day{'s' if days != 1 else ''} ago "
-                      f"and the objective is still open.", "Due date")
+        yield finding(
+            "timeline-overdue",
+            f"The due date {obj.due_date} passed {days} day{'s' if days != 1 else ''} ago "
+            f"and the objective is still open.",
+            "Due date",
+        )
 
 
 def check_owner(i: Inputs) -> Iterator[Finding]:
@@ -229,19 +302,25 @@ def check_labels(i: Inputs) -> Iterator[Finding]:
         if not set(outcomes) & set(labels.outcome_done):
             missing.append("the outcome is neither " + " nor ".join(f"`{o}`" for o in labels.outcome_done))
         if missing:
-            yield finding("closeout-incomplete", "The epic is closed but " + " and ".join(missing) + ".",
-                          "Labels")
+            yield finding(
+                "closeout-incomplete", "The epic is closed but " + " and ".join(missing) + ".", "Labels"
+            )
     elif success:
-        yield finding("closeout-incomplete",
-                      f"The status says `{labels.closed_success}` but the epic is still open.", "Labels")
+        yield finding(
+            "closeout-incomplete",
+            f"The status says `{labels.closed_success}` but the epic is still open.",
+            "Labels",
+        )
 
 
 def check_title(i: Inputs) -> Iterator[Finding]:
     title = i.objective.title.strip()
     if title and not _OUTCOME_WORDS.search(title):
-        yield finding("title-no-outcome",
-                      f"The title \"{_quote(title)}\" names what is being done, not the outcome.",
-                      "Title")
+        yield finding(
+            "title-no-outcome",
+            f'The title "{_quote(title)}" names what is being done, not the outcome.',
+            "Title",
+        )
 
 
 def check_initiatives(i: Inputs) -> Iterator[Finding]:
@@ -263,9 +342,11 @@ def check_initiatives(i: Inputs) -> Iterator[Finding]:
             missing.append(f"a `{prefix}` label")
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
-            yield finding("initiative-incomplete",
-                          f"Initiative \"{_quote(child.title, 60)}\" lacks {listed}.",
-                          f"Initiative: {_quote(child.title, 60)}")
+            yield finding(
+                "initiative-incomplete",
+                f'Initiative "{_quote(child.title, 60)}" lacks {listed}.',
+                f"Initiative: {_quote(child.title, 60)}",
+            )
 
 
 def check_updates(i: Inputs) -> Iterator[Finding]:
@@ -282,9 +363,11 @@ def check_updates(i: Inputs) -> Iterator[Finding]:
     if latest is None:
         yield finding("update-stale", f"There is no dated entry in `## {where}`.", where)
     elif (i.today - latest).days > limit:
-        yield finding("update-stale",
-                      f"The newest update is from {latest}, {(i.today - latest).days} days ago "
-                      f"(more than {limit}).", where)
+        yield finding(
+            "update-stale",
+            f"The newest update is from {latest}, {(i.today - latest).days} days ago (more than {limit}).",
+            where,
+        )
 
 
 CHECKS: tuple[Check, ...] = (
@@ -323,7 +406,11 @@ def lint_plan(objectives: list[Objective], config: LintConfig) -> list[Finding]:
     open_count = sum(1 for o in objectives if o.state == "opened")
     limit = config.thresholds.max_open_objectives
     if open_count > limit:
-        findings.append(finding("plan-too-many-objectives",
-                                f"The plan has {open_count} open objectives; keep it to {limit} or fewer.",
-                                "Plan"))
+        findings.append(
+            finding(
+                "plan-too-many-objectives",
+                f"The plan has {open_count} open objectives; keep it to {limit} or fewer.",
+                "Plan",
+            )
+        )
     return apply_overrides(findings, config)

@@ -46,17 +46,13 @@ class FileConfig(BaseModel):
 
     groups: list[TrackedGroup] = Field(default_factory=list)
     lint: LintConfig = Field(default_factory=LintConfig)
-    template_url: str = (
-        "https://handbook.gitlab.com/handbook/customer-success/csm/success-plans/"
-    )
+    template_url: str = "https://handbook.gitlab.com/handbook/customer-success/csm/success-plans/"
 
     def tracks(self, group_path: str) -> bool:
         """True when *group_path* is tracked: every group when none is listed."""
         if not self.groups:
             return True
-        return any(
-            group_path == g.path or group_path.startswith(g.path + "/") for g in self.groups
-        )
+        return any(group_path == g.path or group_path.startswith(g.path + "/") for g in self.groups)
 
     def group(self, group_path: str) -> TrackedGroup | None:
         """The configured entry for exactly this group, if any."""

@@ -48,8 +48,6 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
 
 
 @pytest.fixture
-async def client(
-    service: Service, aiohttp_client: Callable[..., Any]
-) -> TestClient[Any, Any]:
+async def client(service: Service, aiohttp_client: Callable[..., Any]) -> TestClient[Any, Any]:
     client: TestClient[Any, Any] = await aiohttp_client(make_app(service.edge))
     return client

@@ -10,8 +10,13 @@ NOW = 1_800_000_000.0
 
 
 def delivery(key: str, received_at: float = NOW) -> Delivery:
-    return Delivery(key=key, event="Issue Hook", body=b'{"k": "%s"}' % key.encode(),
-                    headers={"idempotency-key": key}, received_at=received_at)
+    return Delivery(
+        key=key,
+        event="Issue Hook",
+        body=b'{"k": "%s"}' % key.encode(),
+        headers={"idempotency-key": key},
+        received_at=received_at,
+    )
 
 
 def job_for(key: str) -> NewJob:
@@ -30,8 +35,9 @@ class StoreContract:
         assert [(j.kind, j.delivery_key, j.state) for j in jobs] == [("delivery", "a", "pending")]
 
     async def test_concurrent_duplicates_in_one_batch_make_one_job(self, store: Store) -> None:
-        results = await asyncio.gather(*(store.accept(delivery(f"k{i % 10}"), job_for(f"k{i % 10}"))
-                                         for i in range(100)))
+        results = await asyncio.gather(
+            *(store.accept(delivery(f"k{i % 10}"), job_for(f"k{i % 10}")) for i in range(100))
+        )
         assert sum(results) == 10
         assert len(await store.list_jobs()) == 10
 
@@ -60,8 +66,9 @@ class StoreContract:
         await store.accept(delivery("a"), job_for("a"))
         job = await store.claim("w", now=NOW, lease_seconds=30)
         assert job is not None
-        done = await store.complete(job, "w", now=NOW, result={"ok": 1},
-                                    follow_ups=[NewJob(kind="lint", payload={"iid": 3})])
+        done = await store.complete(
+            job, "w", now=NOW, result={"ok": 1}, follow_ups=[NewJob(kind="lint", payload={"iid": 3})]
+        )
         assert done
         jobs = {j.kind: j for j in await store.list_jobs()}
         assert jobs["delivery"].state == "done" and jobs["delivery"].result == {"ok": 1}

@@ -36,13 +36,17 @@ async def send(session: aiohttp.ClientSession, port: int, n: int) -> int | None:
     try:
         async with session.post(f"http://127.0.0.1:{port}/webhook", data=payload(n), headers=headers) as r:
             return r.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return None
 
 
 def jobs(env: dict[str, str]) -> list[dict[str, Any]]:
-    out = subprocess.run([sys.executable, "-m", "bot", "jobs", "list", "--format", "json", "--limit",
-                          "100000"], env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", "list", "--format", "json", "--limit", "100000"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     result: list[dict[str, Any]] = json.loads(out.stdout)
     return result
 
@@ -62,7 +66,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path)
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for start_at in range(0, len(stream), 25):
-            batch = stream[start_at:start_at + 25]
+            batch = stream[start_at : start_at + 25]
             statuses = await asyncio.gather(*(send(session, port, n) for n in batch))
             acked.update(n for n, status in zip(batch, statuses, strict=True) if status == 202)
             if start_at <= kill_at < start_at + 25:

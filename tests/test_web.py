@@ -62,9 +62,7 @@ async def test_epic_delivery_is_stored_answered_202_and_processed(
     assert job.result["group"] == "sathwikshetty33-group"
 
 
-async def test_objective_epic_becomes_a_domain_event(
-    client: TestClient[Any, Any], service: Service
-) -> None:
+async def test_objective_epic_becomes_a_domain_event(client: TestClient[Any, Any], service: Service) -> None:
     body = fixture_bytes("issue_hook__epic_objective_labelled.json")
     resp = await client.post("/webhook", data=body, headers=hook_headers(**{"Idempotency-Key": "o1"}))
     assert resp.status == 202
@@ -98,7 +96,9 @@ async def test_dedupe_falls_back_to_event_uuid_then_body_hash(
     client: TestClient[Any, Any], service: Service
 ) -> None:
     uuid_headers = hook_headers(**{"X-Gitlab-Event-UUID": "ev-1"})
-    assert (await (await client.post("/webhook", data=EPIC, headers=uuid_headers)).json())["delivery"] == "ev-1"
+    assert (await (await client.post("/webhook", data=EPIC, headers=uuid_headers)).json())[
+        "delivery"
+    ] == "ev-1"
     plain = await client.post("/webhook", data=EPIC, headers=hook_headers())
     again = await client.post("/webhook", data=EPIC, headers=hook_headers())
     first, second = await plain.json(), await again.json()
@@ -190,7 +190,9 @@ async def test_malformed_json_and_shapes_are_400(client: TestClient[Any, Any], s
 
 async def test_unknown_kinds_are_stored_and_ignored(client: TestClient[Any, Any], service: Service) -> None:
     body = fixture_bytes("push_hook__doc_example.json")
-    resp = await client.post("/webhook", data=body, headers=hook_headers("Push Hook", **{"Idempotency-Key": "p"}))
+    resp = await client.post(
+        "/webhook", data=body, headers=hook_headers("Push Hook", **{"Idempotency-Key": "p"})
+    )
     assert resp.status == 202 and (await resp.json())["status"] == "ignored"
     assert await service.store.get_delivery("p") is not None
     assert await service.store.list_jobs() == []

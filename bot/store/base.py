@@ -116,9 +116,7 @@ class Store(abc.ABC):
         """Mark *job* done and enqueue *follow_ups* atomically; False if the lease was lost."""
 
     @abc.abstractmethod
-    async def fail(
-        self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None
-    ) -> bool:
+    async def fail(self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None) -> bool:
         """Record a failed attempt: back to pending at *retry_at*, or dead when None."""
 
     @abc.abstractmethod

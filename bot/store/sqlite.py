@@ -55,8 +55,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
 """
 
 _JOB_COLUMNS = (
-    "id, kind, payload, delivery_key, state, attempts, run_at, last_error, created_at, "
-    "updated_at, result"
+    "id, kind, payload, delivery_key, state, attempts, run_at, last_error, created_at, updated_at, result"
 )
 _INSERT_JOB = (
     "INSERT OR IGNORE INTO jobs (kind, payload, delivery_key, unique_key, run_at, created_at, "
@@ -245,8 +244,7 @@ class SQLiteStore(Store):
             await cursor.close()
         return _row_to_job(row) if row is not None else None
 
-    async def _finish(self, sql: str, params: tuple[Any, ...], follow_ups: list[NewJob],
-                      now: float) -> bool:
+    async def _finish(self, sql: str, params: tuple[Any, ...], follow_ups: list[NewJob], now: float) -> bool:
         async with self._tx() as db:
             cursor = await db.execute(sql, params)
             if cursor.rowcount != 1:
@@ -266,9 +264,7 @@ class SQLiteStore(Store):
             now,
         )
 
-    async def fail(
-        self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None
-    ) -> bool:
+    async def fail(self, job: Job, owner: str, *, now: float, error: str, retry_at: float | None) -> bool:
         state = "pending" if retry_at is not None else "dead"
         return await self._finish(
             "UPDATE jobs SET state = ?, run_at = ?, last_error = ?, lease_owner = NULL, "
@@ -343,7 +339,5 @@ class SQLiteStore(Store):
                 (before,),
             )
             removed: int = cursor.rowcount
-            await db.execute(
-                "DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,)
-            )
+            await db.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,))
         return removed
