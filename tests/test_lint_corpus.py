@@ -113,3 +113,11 @@ def test_labels_headings_and_thresholds_are_configurable() -> None:
     rules = {f.rule for f in lint_objective(objective, custom, TODAY)}
     assert "status-label-missing" not in rules and "outcome-missing" not in rules
     assert {"outcome-too-thin", "update-stale"} <= rules
+
+
+def test_docs_describe_every_rule_with_its_severity() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+    for rule in RULES.values():
+        section = docs.split(f"## `{rule.id}`", 1)[1].split("\n## `", 1)[0]
+        assert f"**Default severity:** {rule.severity}" in section
+        assert "Fails:" in section and "Passes:" in section

@@ -1,0 +1,83 @@
+"""Lint throughput on one core: a generated plan of 1,000 objectives with 10 initiatives each.
+
+Run: ``python bench/lint.py [--objectives N]``. Goal: at least 2,000 objectives/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.lintconfig import LintConfig  # noqa: E402
+from bot.plan import Initiative, Objective  # noqa: E402
+from bot.rules import lint_objective, lint_plan  # noqa: E402
+
+CRITERIA = [
+    "Cycle time from {a} days (Jan 2026) to {b} days by 2027-06-30",
+    "{a}% of projects run SAST by 2027-03-31",
+    "Improve reliability",
+    "Decommission the {a} Jenkins controllers",
+    "All new projects use the golden pipeline template",
+]
+
+
+def objective(n: int, rng: random.Random) -> Objective:
+    criteria = "\n".join("- " + rng.choice(CRITERIA).format(a=rng.randint(10, 90), b=rng.randint(1, 9))
+                         for _ in range(rng.randint(1, 4)))
+    description = (
+        f"## Summary\nCustomer {n} wants to ship weekly instead of monthly so that regulatory fixes "
+        f"reach production before audits, which today cost them {n} findings a year.\n\n"
+        f"## Success Criteria\n{criteria}\n\n"
+        f"## Updates\n- 2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}: progress review held.\n"
+        f"- 2026-03-02: kickoff.\n"
+    )
+    children = [
+        Initiative(
+            title=f"Initiative {n}.{i}",
+            due_date=dt.date(2027, rng.randint(1, 12), 1) if rng.random() > 0.2 else None,
+            assignees=["dri"] if rng.random() > 0.2 else [],
+            labels=["SP Initiative::Status::On Track"] if rng.random() > 0.2 else [],
+        )
+        for i in range(10)
+    ]
+    return Objective(
+        title=rng.choice(["GitLab CI", f"Reduce cycle time for team {n}"]),
+        description=description,
+        labels=["SP Objective", "SP Objective::Status::On Track", "UseCase::CI"],
+        due_date=dt.date(2027, rng.randint(1, 12), 15),
+        start_date=dt.date(2026, 6, 1),
+        assignees=["csm"] if rng.random() > 0.1 else [],
+        children=children,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--objectives", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    rng = random.Random(42)
+    plan = [objective(n, rng) for n in range(args.objectives)]
+    config, today = LintConfig(), dt.date(2026, 11, 22)
+    best = float("inf")
+    findings = 0
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        findings = sum(len(lint_objective(o, config, today)) for o in plan)
+        findings += len(lint_plan(plan, config))
+        best = min(best, time.perf_counter() - started)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{args.objectives} objectives x 10 initiatives: best of {args.repeat} runs {best * 1000:.0f} ms, "
+          f"{args.objectives / best:,.0f} objectives/s on one core ({findings} findings)")
+
+
+if __name__ == "__main__":
+    main()
