@@ -32,9 +32,11 @@ class Run:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
     def line(self) -> str:
-        return (f"{self.label:<44} {self.ok:>6}/{self.sent:<6} {self.rate:>8.0f} req/s   "
-                f"p50 {self.pct(0.50):6.2f} ms   p99 {self.pct(0.99):6.2f} ms   "
-                f"mean {statistics.fmean(self.latencies) * 1000 if self.latencies else 0:6.2f} ms")
+        return (
+            f"{self.label:<44} {self.ok:>6}/{self.sent:<6} {self.rate:>8.0f} req/s   "
+            f"p50 {self.pct(0.50):6.2f} ms   p99 {self.pct(0.99):6.2f} ms   "
+            f"mean {statistics.fmean(self.latencies) * 1000 if self.latencies else 0:6.2f} ms"
+        )
 
 
 Request = Callable[[int], tuple[bytes, dict[str, str]]]

@@ -1,6 +1,6 @@
 """Webhook intake benchmark: ``serve`` with its durable store beside a bare aiohttp app and GitLabBot.
 
-Loopback only, bounded in count and time. Run: ``python bench/intake.py [--quick]``.
+Loopback only, bounded in count and time. Run: ``python -m bench.intake [--quick]``.
 """
 
 from __future__ import annotations
@@ -10,16 +10,14 @@ import asyncio
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench._load import Run, fixed_rate, saturate
+from tests.proc import bot_env, free_port, start, wait_ready
 
-from bench._load import Run, fixed_rate, saturate  # noqa: E402
-from tests.proc import bot_env, free_port, wait_ready  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET = "bench-secret"
 BODY = json.loads((ROOT / "tests/fixtures/issue_hook__epic_objective_labelled.json").read_text())
@@ -27,8 +25,12 @@ BODY = json.loads((ROOT / "tests/fixtures/issue_hook__epic_objective_labelled.js
 
 def make(n: int) -> tuple[bytes, dict[str, str]]:
     BODY["object_attributes"]["iid"] = n
-    headers = {"Content-Type": "application/json", "X-Gitlab-Event": "Issue Hook",
-               "X-Gitlab-Token": SECRET, "Idempotency-Key": f"bench-{os.getpid()}-{n}"}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Gitlab-Event": "Issue Hook",
+        "X-Gitlab-Token": SECRET,
+        "Idempotency-Key": f"bench-{os.getpid()}-{n}",
+    }
     return json.dumps(BODY).encode(), headers
 
 
@@ -47,8 +49,13 @@ async def measure(label: str, url: str, args: argparse.Namespace) -> list[Run]:
     await saturate("warm-up", url, make, total=200, concurrency=8)
     return [
         await fixed_rate(f"{label} @ {args.rate:.0f} req/s", url, make, rate=args.rate, seconds=args.seconds),
-        await saturate(f"{label} saturated (c={args.concurrency})", url, make,
-                       total=args.total, concurrency=args.concurrency),
+        await saturate(
+            f"{label} saturated (c={args.concurrency})",
+            url,
+            make,
+            total=args.total,
+            concurrency=args.concurrency,
+        ),
     ]
 
 
@@ -62,24 +69,38 @@ async def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.total = 2.0, 1000
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.platform()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}"
+    )
     results: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = bot_env(Path(tmp), port, BOT_WEBHOOK_SECRET=SECRET)
         env["BOT_LOG_LEVEL"] = "warning"
-        servers = [
-            ("serve (SQLite, durable)", subprocess.Popen(
-                [sys.executable, "-m", "bot", "--log-level", "warning", "serve"], env=env, cwd=ROOT,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port, "/webhook"),
-        ]
+        log = Path(tmp) / "servers.log"
         bare_port, bot_port = free_port(), free_port()
-        servers.append(("bare aiohttp 202, no store", subprocess.Popen(
-            [sys.executable, str(ROOT / "bench/_targets.py"), "bare", str(bare_port)]), bare_port, "/webhook"))
-        servers.append(("gidgetlab GitLabBot, empty handler", subprocess.Popen(
-            [sys.executable, str(ROOT / "bench/_targets.py"), "gitlabbot", str(bot_port), SECRET]),
-            bot_port, "/"))
+        targets = [sys.executable, str(ROOT / "bench" / "_targets.py")]
+        servers = [
+            (
+                "serve (SQLite, durable)",
+                start(["--log-level", "warning", "serve"], env, log),
+                port,
+                "/webhook",
+            ),
+            (
+                "bare aiohttp 202, no store",
+                start([], env, log, argv=[*targets, "bare", str(bare_port)]),
+                bare_port,
+                "/webhook",
+            ),
+            (
+                "gidgetlab GitLabBot, empty handler",
+                start([], env, log, argv=[*targets, "gitlabbot", str(bot_port), SECRET]),
+                bot_port,
+                "/",
+            ),
+        ]
         try:
             await wait_ready(port)
             for _, _, p, _ in servers[1:]:

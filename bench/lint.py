@@ -1,6 +1,6 @@
 """Lint throughput on one core: a generated plan of 1,000 objectives with 10 initiatives each.
 
-Run: ``python bench/lint.py [--objectives N]``. Goal: at least 2,000 objectives/s.
+Run: ``python -m bench.lint [--objectives N]``. Goal: at least 2,000 objectives/s.
 """
 
 from __future__ import annotations
@@ -10,15 +10,11 @@ import datetime as dt
 import os
 import platform
 import random
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.lintconfig import LintConfig  # noqa: E402
-from bot.plan import Initiative, Objective  # noqa: E402
-from bot.rules import lint_objective, lint_plan  # noqa: E402
+from bot.lintconfig import LintConfig
+from bot.plan import Initiative, Objective
+from bot.rules import lint_objective, lint_plan
 
 CRITERIA = [
     "Cycle time from {a} days (Jan 2026) to {b} days by 2027-06-30",
@@ -30,8 +26,10 @@ CRITERIA = [
 
 
 def objective(n: int, rng: random.Random) -> Objective:
-    criteria = "\n".join("- " + rng.choice(CRITERIA).format(a=rng.randint(10, 90), b=rng.randint(1, 9))
-                         for _ in range(rng.randint(1, 4)))
+    criteria = "\n".join(
+        "- " + rng.choice(CRITERIA).format(a=rng.randint(10, 90), b=rng.randint(1, 9))
+        for _ in range(rng.randint(1, 4))
+    )
     description = (
         f"## Summary\nCustomer {n} wants to ship weekly instead of monthly so that regulatory fixes "
         f"reach production before audits, which today cost them {n} findings a year.\n\n"
@@ -75,8 +73,10 @@ def main() -> None:
         findings += len(lint_plan(plan, config))
         best = min(best, time.perf_counter() - started)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"{args.objectives} objectives x 10 initiatives: best of {args.repeat} runs {best * 1000:.0f} ms, "
-          f"{args.objectives / best:,.0f} objectives/s on one core ({findings} findings)")
+    print(
+        f"{args.objectives} objectives x 10 initiatives: best of {args.repeat} runs {best * 1000:.0f} ms, "
+        f"{args.objectives / best:,.0f} objectives/s on one core ({findings} findings)"
+    )
 
 
 if __name__ == "__main__":

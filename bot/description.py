@@ -18,8 +18,22 @@ _OWNER = re.compile(r"^\W*owner\W*:.*?(?<![\w.])@[A-Za-z0-9_][\w.-]*", re.IGNORE
 # CommonMark with only the constructs that matter here (images, entities, tables and the like
 # change no section or bullet), which keeps linting above 2,000 objectives/s on one core.
 _md = MarkdownIt("zero", {"html": True}).enable(
-    ["heading", "lheading", "list", "paragraph", "html_block", "html_inline", "code", "fence",
-     "blockquote", "link", "newline", "escape", "backticks", "emphasis"]
+    [
+        "heading",
+        "lheading",
+        "list",
+        "paragraph",
+        "html_block",
+        "html_inline",
+        "code",
+        "fence",
+        "blockquote",
+        "link",
+        "newline",
+        "escape",
+        "backticks",
+        "emphasis",
+    ]
 )
 
 

@@ -27,9 +27,13 @@ def bot_env(data_dir: Path, port: int, **extra: str) -> dict[str, str]:
     return env
 
 
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(
+    args: list[str], env: dict[str, str], log: Path, *, argv: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``python -m bot ARGS`` (or *argv*), its output appended to *log*."""
+    command = argv or [sys.executable, "-m", "bot", *args]
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, stdout=out, stderr=out)
+        return subprocess.Popen(command, env=env, stdout=out, stderr=out)
 
 
 async def wait_ready(port: int, timeout: float = 20.0) -> None:
