@@ -1,0 +1,308 @@
+"""The simulator's REST API: the user, group hooks and their events, pipelines, issue notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from bot.sim.hooks import Dispatcher
+from bot.sim.model import OWNER, GitLab, Group, Hook, Pipeline, SimError, User, iso, now
+from bot.sim.payloads import test_issue_hook
+
+GL = web.AppKey("gitlab", GitLab)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+HOOK_FIELDS = ("url", "token", "signing_token", "name", "description", "issues_events",
+               "confidential_issues_events", "note_events", "confidential_note_events", "push_events",
+               "enable_ssl_verification")
+BOOL_FIELDS = {f for f in HOOK_FIELDS if f.endswith("_events") or f == "enable_ssl_verification"}
+RESEND_LIMIT_PER_MINUTE = 5
+DEVELOPER = 30
+
+routes = web.RouteTableDef()
+
+
+def user_of(request: web.Request) -> User:
+    user: User = request["user"]
+    return user
+
+
+async def params(request: web.Request) -> dict[str, Any]:
+    """Query, form and JSON parameters merged, as Grape does."""
+    merged: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                merged.update(body)
+        else:
+            merged.update(await request.post())
+    return merged
+
+
+def as_bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() in ("true", "1", "yes")
+
+
+def paginate(request: web.Request, items: list[Any]) -> web.Response:
+    """GitLab's offset pagination with its x-* and Link headers."""
+    page = max(1, int(request.query.get("page", "1")))
+    per_page = min(100, max(1, int(request.query.get("per_page", "20"))))
+    chunk = items[(page - 1) * per_page: page * per_page]
+    total_pages = max(1, -(-len(items) // per_page))
+    headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(items)),
+               "x-total-pages": str(total_pages), "x-next-page": str(page + 1) if page < total_pages else "",
+               "x-prev-page": str(page - 1) if page > 1 else ""}
+    if page < total_pages:
+        url = request.url.update_query(page=page + 1, per_page=per_page)
+        headers["Link"] = f'<{url}>; rel="next"'
+    return web.json_response(chunk, headers=headers)
+
+
+def owned_group(request: web.Request) -> Group:
+    """The group in the path, when the caller may manage its hooks (Owner, Premium)."""
+    gl = request.app[GL]
+    group = gl.group(unquote(request.match_info["group"]))
+    if gl.access_level(user_of(request), group) < OWNER:
+        raise SimError(403, "403 Forbidden")
+    if not group.premium:
+        raise SimError(404, "404 Not Found")  # group hooks are a Premium feature
+    return group
+
+
+def hook_in(request: web.Request, group: Group) -> Hook:
+    hook = request.app[GL].hooks.get(int(request.match_info["hook_id"]))
+    if hook is None or hook.group_id != group.id:
+        raise SimError(404, "404 Not found")
+    return hook
+
+
+@routes.get("/api/v4/user")
+async def current_user(request: web.Request) -> web.Response:
+    user = user_of(request)
+    return web.json_response({"id": user.id, "username": user.username, "name": user.name,
+                              "state": "active", "bot": user.username.endswith("bot"),
+                              "web_url": f"{request.app[GL].base_url}/{user.username}"})
+
+
+@routes.get("/api/v4/groups/{group}/hooks")
+async def list_hooks(request: web.Request) -> web.Response:
+    group = owned_group(request)
+    at = now()
+    return paginate(request, [h.api_json(at) for h in request.app[GL].hooks.values() if h.group_id == group.id])
+
+
+@routes.get("/api/v4/groups/{group}/hooks/{hook_id}")
+async def get_hook(request: web.Request) -> web.Response:
+    return web.json_response(hook_in(request, owned_group(request)).api_json(now()))
+
+
+def _apply(hook: Hook, values: dict[str, Any]) -> None:
+    for name in HOOK_FIELDS:
+        if name in values:
+            setattr(hook, name, as_bool(values[name]) if name in BOOL_FIELDS else values[name])
+    if not hook.url.startswith(("http://", "https://")):
+        raise SimError(422, "url is blocked: Only allowed schemes are http, https")
+
+
+@routes.post("/api/v4/groups/{group}/hooks")
+async def create_hook(request: web.Request) -> web.Response:
+    group = owned_group(request)
+    values = await params(request)
+    if not values.get("url"):
+        return web.json_response({"error": "url is missing"}, status=400)
+    gl = request.app[GL]
+    hook = Hook(gl.next_id(), group.id, str(values["url"]))
+    _apply(hook, values)
+    gl.hooks[hook.id] = hook
+    return web.json_response(hook.api_json(now()), status=201)
+
+
+@routes.put("/api/v4/groups/{group}/hooks/{hook_id}")
+async def update_hook(request: web.Request) -> web.Response:
+    hook = hook_in(request, owned_group(request))
+    _apply(hook, await params(request))
+    return web.json_response(hook.api_json(now()))
+
+
+@routes.delete("/api/v4/groups/{group}/hooks/{hook_id}")
+async def delete_hook(request: web.Request) -> web.Response:
+    hook = hook_in(request, owned_group(request))
+    del request.app[GL].hooks[hook.id]
+    return web.Response(status=204)
+
+
+@routes.post("/api/v4/groups/{group}/hooks/{hook_id}/test/{trigger}")
+async def test_hook(request: web.Request) -> web.Response:
+    group = owned_group(request)
+    hook = hook_in(request, group)
+    trigger = request.match_info["trigger"]
+    if trigger not in ("issues_events", "confidential_issues_events"):
+        raise SimError(400, f"trigger {trigger} is not supported by this simulator")
+    gl = request.app[GL]
+    try:
+        event, body = test_issue_hook(gl, group.id, user_of(request).id)
+    except LookupError:
+        raise SimError(422, "Ensure the project has issues before testing.") from None
+    # A test delivery counts for auto-disable, and a success re-enables a disabled hook.
+    record = await request.app[DISPATCHER].deliver(hook, event, body, trigger, event_uuid=str(uuid.uuid4()))
+    if record.response_status.isdigit() and 200 <= int(record.response_status) < 400:
+        return web.json_response({"message": "201 Created"}, status=201)
+    detail = (f"Hook executed successfully but returned HTTP {record.response_status} "
+              f"{record.response_body}" if record.response_status.isdigit() else record.response_body)
+    raise SimError(422, detail)
+
+
+def _event_json(event: Any) -> dict[str, Any]:
+    return {"id": event.id, "url": event.url, "trigger": event.trigger,
+            "request_headers": event.request_headers, "request_data": event.request_data,
+            "response_headers": {}, "response_body": event.response_body,
+            "execution_duration": event.execution_duration, "response_status": event.response_status,
+            "created_at": iso(event.created_at)}
+
+
+def _status_matches(event: Any, wanted: str) -> bool:
+    code = int(event.response_status) if event.response_status.isdigit() else 0
+    return {"successful": 200 <= code < 300, "client_failure": 400 <= code < 500,
+            "server_failure": code >= 500 or code == 0}.get(wanted, str(code) == wanted)
+
+
+@routes.get("/api/v4/groups/{group}/hooks/{hook_id}/events")
+async def hook_events(request: web.Request) -> web.Response:
+    hook = hook_in(request, owned_group(request))
+    week_ago = now() - dt.timedelta(days=7)
+    events = [e for e in reversed(hook.events) if e.created_at >= week_ago]
+    for wanted in request.query.getall("status", []):
+        events = [e for e in events if _status_matches(e, wanted)]
+    return paginate(request, [_event_json(e) for e in events])
+
+
+@routes.post("/api/v4/groups/{group}/hooks/{hook_id}/events/{event_id}/resend")
+async def resend_event(request: web.Request) -> web.Response:
+    hook = hook_in(request, owned_group(request))
+    event = next((e for e in hook.events if e.id == int(request.match_info["event_id"])), None)
+    if event is None:
+        raise SimError(404, "404 Not found")
+    if event.url != hook.url:
+        raise SimError(422, "The hook URL has changed, and this log entry cannot be retried")
+    recent = request.app[DISPATCHER].resends.setdefault(hook.id, [])
+    recent[:] = [t for t in recent if t > time.monotonic() - 60]
+    if len(recent) >= RESEND_LIMIT_PER_MINUTE:
+        raise SimError(429, "This endpoint has been requested too many times. Try again later.")
+    recent.append(time.monotonic())
+    record = await request.app[DISPATCHER].deliver(
+        hook, event.request_headers.get("X-Gitlab-Event", "Issue Hook"), event.request_data, event.trigger,
+        event_uuid=event.request_headers.get("X-Gitlab-Event-UUID", str(uuid.uuid4())),
+        idempotency_key=event.idempotency_key)
+    return web.json_response({"response_status": record.response_status}, status=201)
+
+
+def _pipeline_json(gl: GitLab, pipeline: Pipeline) -> dict[str, Any]:
+    project = gl.projects[pipeline.project_id]
+    user = gl.users[pipeline.user_id]
+    return {"id": pipeline.id, "iid": pipeline.iid, "project_id": project.id, "sha": "0" * 40,
+            "ref": pipeline.ref, "status": pipeline.status, "source": pipeline.source,
+            "created_at": iso(pipeline.created_at), "updated_at": iso(pipeline.created_at),
+            "web_url": f"{gl.base_url}/{project.full_path}/-/pipelines/{pipeline.id}",
+            "before_sha": "0" * 40, "tag": False, "yaml_errors": None,
+            "user": {"id": user.id, "username": user.username, "name": user.name, "state": "active"},
+            "started_at": None, "finished_at": None, "committed_at": None, "duration": None,
+            "queued_duration": None, "coverage": None}
+
+
+def _new_pipeline(gl: GitLab, project_ref: str, ref: Any, variables: dict[str, str], source: str,
+                  user: User) -> Pipeline:
+    project = gl.project(unquote(project_ref))
+    if not ref:
+        raise SimError(400, "ref is missing")
+    count = sum(1 for p in gl.pipelines.values() if p.project_id == project.id)
+    pipeline = Pipeline(gl.next_id(), count + 1, project.id, str(ref), source, variables, user.id)
+    gl.pipelines[pipeline.id] = pipeline
+    return pipeline
+
+
+@routes.post("/api/v4/projects/{project}/trigger/pipeline")
+async def trigger_pipeline(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    values = await params(request)
+    project = gl.project(unquote(request.match_info["project"]))
+    if not values.get("token") or values["token"] not in project.trigger_tokens:
+        raise SimError(404, "404 Not Found")
+    variables = dict(values.get("variables") or {}) if isinstance(values.get("variables"), dict) else {}
+    variables.update({k[10:-1]: str(v) for k, v in values.items() if k.startswith("variables[")})
+    owner = next(iter(gl.users.values()))
+    pipeline = _new_pipeline(gl, request.match_info["project"], values.get("ref"), variables, "trigger", owner)
+    return web.json_response(_pipeline_json(gl, pipeline), status=201)
+
+
+@routes.post("/api/v4/projects/{project}/pipeline")
+async def create_pipeline(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    user = user_of(request)
+    project = gl.project(unquote(request.match_info["project"]))
+    if gl.access_level(user, gl.groups[project.group_id]) < DEVELOPER:
+        raise SimError(403, "403 Forbidden")
+    values = await params(request)
+    raw = values.get("variables") or []
+    variables = {str(v["key"]): str(v["value"]) for v in raw if isinstance(v, dict)}
+    pipeline = _new_pipeline(gl, request.match_info["project"], values.get("ref"), variables, "api", user)
+    return web.json_response(_pipeline_json(gl, pipeline), status=201)
+
+
+@routes.get("/api/v4/projects/{project}/pipelines")
+async def list_pipelines(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    project = gl.project(unquote(request.match_info["project"]))
+    found = [_pipeline_json(gl, p) for p in sorted(gl.pipelines.values(), key=lambda p: -p.id)
+             if p.project_id == project.id]
+    return paginate(request, found)
+
+
+def _issue(request: web.Request) -> Any:
+    gl = request.app[GL]
+    project = gl.project(unquote(request.match_info["project"]))
+    item = gl.item_by_iid(project.full_path, int(request.match_info["iid"]))
+    if item is None:
+        raise SimError(404, "404 Issue Not Found")
+    return item
+
+
+def _note_json(gl: GitLab, note: Any, item: Any) -> dict[str, Any]:
+    author = gl.users[note.author_id]
+    return {"id": note.id, "type": None, "body": note.body, "system": note.system,
+            "author": {"id": author.id, "username": author.username, "name": author.name},
+            "created_at": iso(note.created_at), "updated_at": iso(note.updated_at),
+            "noteable_id": item.id, "noteable_type": "Issue", "noteable_iid": item.iid,
+            "internal": note.internal, "confidential": note.internal}
+
+
+@routes.get("/api/v4/projects/{project}/issues/{iid}/notes")
+async def list_notes(request: web.Request) -> web.Response:
+    gl, item = request.app[GL], _issue(request)
+    return paginate(request, [_note_json(gl, n, item) for n in gl.notes_of(item)])
+
+
+@routes.post("/api/v4/projects/{project}/issues/{iid}/notes")
+async def create_note(request: web.Request) -> web.Response:
+    gl, item = request.app[GL], _issue(request)
+    body = (await params(request)).get("body")
+    if not body:
+        return web.json_response({"error": "body is missing"}, status=400)
+    note = gl.add_note(item, user_of(request), str(body))
+    return web.json_response(_note_json(gl, note, item), status=201)
+
+
+@routes.put("/api/v4/projects/{project}/issues/{iid}/notes/{note_id}")
+async def update_note(request: web.Request) -> web.Response:
+    gl, item = request.app[GL], _issue(request)
+    note = gl.notes.get(int(request.match_info["note_id"]))
+    if note is None or note.item_id != item.id:
+        raise SimError(404, "404 Note Not Found")
+    if note.author_id != user_of(request).id:
+        raise SimError(403, "403 Forbidden")
+    note.body, note.updated_at = str((await params(request)).get("body", note.body)), now()
+    return web.json_response(_note_json(gl, note, item))
