@@ -114,6 +114,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     shutdown_grace_seconds: float = 0.0
     dedupe_retention_days: int = 8
+    notes_per_minute: int = 60
 
     @field_validator("signing_secret")
     @classmethod

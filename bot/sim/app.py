@@ -68,8 +68,13 @@ async def gitlab_middleware(request: web.Request, handler: Handler) -> web.Strea
     if not request.path.startswith("/api/"):
         return await handler(request)
     control = request.app[CONTROL]
-    entry: dict[str, Any] = {"method": request.method, "path": request.rel_url.raw_path, "operation": None,
-                             "status": None, "event_uuid": request.headers.get("X-Gitlab-Event-UUID")}
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.rel_url.raw_path,
+        "operation": None,
+        "status": None,
+        "event_uuid": request.headers.get("X-Gitlab-Event-UUID"),
+    }
     control.requests.append(entry)
     response = await _answer(request, handler, entry)
     entry["status"] = response.status
@@ -112,8 +117,14 @@ async def graphql_endpoint(request: web.Request) -> web.Response:
     if not isinstance(payload, dict):
         return web.json_response({"errors": [{"message": "Expected a JSON object"}]}, status=400)
     request["entry"]["operation"] = operation_name(payload.get("query") or "", payload.get("operationName"))
-    result = await execute(request.app[SCHEMA], request.app[rest.GL], request["user"], payload,
-                           request.headers.get("X-Gitlab-Event-UUID"))
+    request["entry"]["query"] = payload.get("query")
+    result = await execute(
+        request.app[SCHEMA],
+        request.app[rest.GL],
+        request["user"],
+        payload,
+        request.headers.get("X-Gitlab-Event-UUID"),
+    )
     return web.json_response(result)
 
 
@@ -136,8 +147,9 @@ async def sim_faults(request: web.Request) -> web.Response:
             dispatcher.drop.append({"count": rule.get("count", 0), "rate": rule.get("rate")})
         else:
             request.app[CONTROL].faults.append(Fault(**rule))
-    return web.json_response({"faults": len(request.app[CONTROL].faults), "drops": len(dispatcher.drop)},
-                             status=201)
+    return web.json_response(
+        {"faults": len(request.app[CONTROL].faults), "drops": len(dispatcher.drop)}, status=201
+    )
 
 
 async def sim_clear_faults(request: web.Request) -> web.Response:

@@ -59,7 +59,7 @@ def connection(items: list[Any], first: int | None = None, after: str | None = N
         except ValueError:
             raise GraphQLError("Invalid cursor") from None
     size = min(first if first is not None else MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    page = items[start:start + size]
+    page = items[start : start + size]
     end = start + len(page) - 1
     return {
         "nodes": page,
@@ -74,8 +74,12 @@ def connection(items: list[Any], first: int | None = None, after: str | None = N
 
 
 def user_view(gl: GitLab, user: User) -> dict[str, Any]:
-    return {"id": gid("User", user.id), "username": user.username, "name": user.name,
-            "webUrl": f"{gl.base_url}/{user.username}"}
+    return {
+        "id": gid("User", user.id),
+        "username": user.username,
+        "name": user.name,
+        "webUrl": f"{gl.base_url}/{user.username}",
+    }
 
 
 @dataclass
@@ -122,10 +126,12 @@ class NamespaceView:
         iids = set(args.get("iids") or []) | ({args["iid"]} if args.get("iid") else set())
         if iids:
             items = [i for i in items if str(i.iid) in iids]
-        for name, keep in (("updatedAfter", lambda t, b: t >= b), ("updatedBefore", lambda t, b: t <= b)):
-            if args.get(name):
-                bound = dt.datetime.fromisoformat(str(args[name]).replace("Z", "+00:00"))
-                items = [i for i in items if keep(i.updated_at, bound)]
+        if args.get("updatedAfter"):
+            after = dt.datetime.fromisoformat(str(args["updatedAfter"]).replace("Z", "+00:00"))
+            items = [i for i in items if i.updated_at >= after]
+        if args.get("updatedBefore"):
+            before = dt.datetime.fromisoformat(str(args["updatedBefore"]).replace("Z", "+00:00"))
+            items = [i for i in items if i.updated_at <= before]
         if args.get("labelName"):
             items = [i for i in items if set(args["labelName"]) <= set(self.gl.label_titles(i))]
         items.sort(key=lambda i: i.id)
@@ -154,8 +160,11 @@ class ItemView:
             "confidential": lambda: item.confidential,
             "workItemType": lambda: {"id": gid("WorkItems::Type", TYPE_IDS[item.type]), "name": item.type},
             "author": lambda: user_view(gl, gl.users[item.author_id]),
-            "namespace": lambda: (NamespaceView(gl, group=gl.groups[item.group_id]) if item.group_id
-                                  else NamespaceView(gl, project=gl.projects[item.project_id or 0])),
+            "namespace": lambda: (
+                NamespaceView(gl, group=gl.groups[item.group_id])
+                if item.group_id
+                else NamespaceView(gl, project=gl.projects[item.project_id or 0])
+            ),
         }
         if name in simple:
             return simple[name]()
@@ -175,23 +184,53 @@ class ItemView:
             return result
 
         notes = gl.notes_of(item)
-        widgets = [
-            {"__typename": "WorkItemWidgetAssignees", "type": "ASSIGNEES",
-             "assignees": connection([user_view(gl, gl.users[u]) for u in item.assignee_ids])},
-            {"__typename": "WorkItemWidgetDescription", "type": "DESCRIPTION", "description": item.description},
-            {"__typename": "WorkItemWidgetHierarchy", "type": "HIERARCHY",
-             "parent": ItemView(gl, parent) if parent else None,
-             "hasChildren": bool(gl.children(item)), "children": children},
-            {"__typename": "WorkItemWidgetLabels", "type": "LABELS",
-             "labels": connection([{"id": gid("GroupLabel", i), "title": gl.labels[i].title,
-                                    "color": gl.labels[i].color} for i in item.label_ids])},
-            {"__typename": "WorkItemWidgetNotes", "type": "NOTES",
-             "discussions": connection([
-                 {"id": "gid://gitlab/Discussion/" + hashlib.sha1(str(n.id).encode()).hexdigest(),
-                  "notes": connection([note_view(gl, n)])} for n in notes])},
-            {"__typename": "WorkItemWidgetStartAndDueDate", "type": "START_AND_DUE_DATE",
-             "startDate": str(item.start_date) if item.start_date else None,
-             "dueDate": str(item.due_date) if item.due_date else None},
+        widgets: list[dict[str, Any]] = [
+            {
+                "__typename": "WorkItemWidgetAssignees",
+                "type": "ASSIGNEES",
+                "assignees": connection([user_view(gl, gl.users[u]) for u in item.assignee_ids]),
+            },
+            {
+                "__typename": "WorkItemWidgetDescription",
+                "type": "DESCRIPTION",
+                "description": item.description,
+            },
+            {
+                "__typename": "WorkItemWidgetHierarchy",
+                "type": "HIERARCHY",
+                "parent": ItemView(gl, parent) if parent else None,
+                "hasChildren": bool(gl.children(item)),
+                "children": children,
+            },
+            {
+                "__typename": "WorkItemWidgetLabels",
+                "type": "LABELS",
+                "labels": connection(
+                    [
+                        {"id": gid("GroupLabel", i), "title": gl.labels[i].title, "color": gl.labels[i].color}
+                        for i in item.label_ids
+                    ]
+                ),
+            },
+            {
+                "__typename": "WorkItemWidgetNotes",
+                "type": "NOTES",
+                "discussions": connection(
+                    [
+                        {
+                            "id": "gid://gitlab/Discussion/" + hashlib.sha1(str(n.id).encode()).hexdigest(),
+                            "notes": connection([note_view(gl, n)]),
+                        }
+                        for n in notes
+                    ]
+                ),
+            },
+            {
+                "__typename": "WorkItemWidgetStartAndDueDate",
+                "type": "START_AND_DUE_DATE",
+                "startDate": str(item.start_date) if item.start_date else None,
+                "dueDate": str(item.due_date) if item.due_date else None,
+            },
         ]
         if onlyTypes:
             widgets = [w for w in widgets if w["type"] in onlyTypes]
@@ -199,9 +238,15 @@ class ItemView:
 
 
 def note_view(gl: GitLab, note: Any) -> dict[str, Any]:
-    return {"id": gid("Note", note.id), "body": note.body, "author": user_view(gl, gl.users[note.author_id]),
-            "system": note.system, "internal": note.internal, "createdAt": iso(note.created_at),
-            "updatedAt": iso(note.updated_at)}
+    return {
+        "id": gid("Note", note.id),
+        "body": note.body,
+        "author": user_view(gl, gl.users[note.author_id]),
+        "system": note.system,
+        "internal": note.internal,
+        "createdAt": iso(note.created_at),
+        "updatedAt": iso(note.updated_at),
+    }
 
 
 def root_query(gl: GitLab) -> dict[str, Any]:
@@ -260,7 +305,9 @@ def update_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     return {"note": note_view(gl, note), "errors": [], "clientMutationId": input.get("clientMutationId")}
 
 
-def _widget_fields(gl: GitLab, item_group: Group, input: dict[str, Any], item: WorkItem | None) -> dict[str, Any]:
+def _widget_fields(
+    gl: GitLab, item_group: Group, input: dict[str, Any], item: WorkItem | None
+) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if "title" in input and input["title"] is not None:
         fields["title"] = input["title"]
@@ -276,9 +323,13 @@ def _widget_fields(gl: GitLab, item_group: Group, input: dict[str, Any], item: W
     labels = input.get("labelsWidget")
     if labels is not None:
         current = list(item.label_ids) if item else []
-        add = [parse_gid(x, "GroupLabel", "ProjectLabel", "Label")
-               for x in labels.get("labelIds") or labels.get("addLabelIds") or []]
-        remove = {parse_gid(x, "GroupLabel", "ProjectLabel", "Label") for x in labels.get("removeLabelIds") or []}
+        add = [
+            parse_gid(x, "GroupLabel", "ProjectLabel", "Label")
+            for x in labels.get("labelIds") or labels.get("addLabelIds") or []
+        ]
+        remove = {
+            parse_gid(x, "GroupLabel", "ProjectLabel", "Label") for x in labels.get("removeLabelIds") or []
+        }
         if any(i not in gl.labels for i in add):
             raise GraphQLError(NOT_FOUND)
         fields["label_ids"] = [i for i in current if i not in remove] + [i for i in add if i not in current]
@@ -307,8 +358,15 @@ def work_item_create(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
     owner_group = group or gl.groups[project.group_id]  # type: ignore[union-attr]
     fields = _widget_fields(gl, owner_group, input, None)
     title = fields.pop("title")
-    item = gl.create_item(type_=type_name, title=title, author=user, group=group, project=project,
-                          event_uuid=event_uuid, **fields)
+    item = gl.create_item(
+        type_=type_name,
+        title=title,
+        author=user,
+        group=group,
+        project=project,
+        event_uuid=event_uuid,
+        **fields,
+    )
     return {"workItem": ItemView(gl, item), "errors": [], "clientMutationId": input.get("clientMutationId")}
 
 
@@ -327,8 +385,12 @@ def work_item_update(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
     return {"workItem": ItemView(gl, item), "errors": [], "clientMutationId": input.get("clientMutationId")}
 
 
-MUTATIONS = {"createNote": create_note, "updateNote": update_note, "workItemCreate": work_item_create,
-             "workItemUpdate": work_item_update}
+MUTATIONS = {
+    "createNote": create_note,
+    "updateNote": update_note,
+    "workItemCreate": work_item_create,
+    "workItemUpdate": work_item_update,
+}
 
 
 def operation_name(query: str, given: str | None) -> str | None:
@@ -345,8 +407,9 @@ def operation_name(query: str, given: str | None) -> str | None:
     return None
 
 
-async def execute(schema: GraphQLSchema, gl: GitLab, user: User, payload: dict[str, Any],
-                  event_uuid: str | None) -> dict[str, Any]:
+async def execute(
+    schema: GraphQLSchema, gl: GitLab, user: User, payload: dict[str, Any], event_uuid: str | None
+) -> dict[str, Any]:
     """Run one GraphQL request; errors come back in ``errors`` with HTTP 200, as GitLab does."""
     result = await graphql(
         schema,

@@ -79,13 +79,14 @@ class Dispatcher:
         return False
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
         return task
 
-    def headers(self, hook: Hook, event: str, body: bytes, *, idempotency_key: str,
-                event_uuid: str) -> dict[str, str]:
+    def headers(
+        self, hook: Hook, event: str, body: bytes, *, idempotency_key: str, event_uuid: str
+    ) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": f"GitLab/{self.version}",
@@ -105,9 +106,17 @@ class Dispatcher:
             headers["webhook-signature"] = sign(key, idempotency_key, stamp, body)
         return headers
 
-    async def deliver(self, hook: Hook, event: str, data: dict[str, Any], trigger: str, *,
-                      event_uuid: str, idempotency_key: str | None = None,
-                      count_failures: bool = True) -> HookEvent:
+    async def deliver(
+        self,
+        hook: Hook,
+        event: str,
+        data: dict[str, Any],
+        trigger: str,
+        *,
+        event_uuid: str,
+        idempotency_key: str | None = None,
+        count_failures: bool = True,
+    ) -> HookEvent:
         """POST one delivery, log it on the hook, and apply the auto-disable rules."""
         if self.session is None:
             self.session = aiohttp.ClientSession()
@@ -116,16 +125,33 @@ class Dispatcher:
         headers = self.headers(hook, event, body, idempotency_key=key, event_uuid=event_uuid)
         started = time.perf_counter()
         try:
-            async with self.session.post(hook.url, data=body, headers=headers, allow_redirects=False,
-                                         timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as resp:
+            async with self.session.post(
+                hook.url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
+            ) as resp:
                 status, text = str(resp.status), (await resp.text())[:2000]
                 ok = 200 <= resp.status < 400  # 3xx counts as success
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             status, text, ok = "internal error", str(exc) or type(exc).__name__, False
-        logged_headers = {k: ("[REDACTED]" if k in ("X-Gitlab-Token", "webhook-signature") else v)
-                          for k, v in headers.items()}
-        record = HookEvent(self.gl.next_id(), hook.id, hook.url, trigger, logged_headers, data, status,
-                           text, time.perf_counter() - started, key)
+        logged_headers = {
+            k: ("[REDACTED]" if k in ("X-Gitlab-Token", "webhook-signature") else v)
+            for k, v in headers.items()
+        }
+        record = HookEvent(
+            self.gl.next_id(),
+            hook.id,
+            hook.url,
+            trigger,
+            logged_headers,
+            data,
+            status,
+            text,
+            time.perf_counter() - started,
+            key,
+        )
         hook.events.append(record)
         self.record_result(hook, ok, count_failures=count_failures)
         return record

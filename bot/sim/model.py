@@ -9,10 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # GitLab's global work item type ids (gid://gitlab/WorkItems::Type/<id>).
-TYPE_IDS = {"Issue": 1, "Incident": 2, "Test Case": 3, "Requirement": 4, "Task": 5, "Objective": 6,
-            "Key Result": 7, "Epic": 8}
-TYPE_ENUMS = {"ISSUE": "Issue", "TASK": "Task", "EPIC": "Epic", "OBJECTIVE": "Objective",
-              "KEY_RESULT": "Key Result", "INCIDENT": "Incident"}
+TYPE_IDS = {
+    "Issue": 1,
+    "Incident": 2,
+    "Test Case": 3,
+    "Requirement": 4,
+    "Task": 5,
+    "Objective": 6,
+    "Key Result": 7,
+    "Epic": 8,
+}
+TYPE_ENUMS = {
+    "ISSUE": "Issue",
+    "TASK": "Task",
+    "EPIC": "Epic",
+    "OBJECTIVE": "Objective",
+    "KEY_RESULT": "Key Result",
+    "INCIDENT": "Incident",
+}
 OWNER = 50
 
 
@@ -41,8 +55,13 @@ class User:
     admin: bool = False
 
     def hook_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "username": self.username,
-                "avatar_url": None, "email": "[REDACTED]"}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "username": self.username,
+            "avatar_url": None,
+            "email": "[REDACTED]",
+        }
 
 
 @dataclass
@@ -65,9 +84,18 @@ class Label:
     created_at: dt.datetime = field(default_factory=now)
 
     def hook_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "color": self.color, "project_id": None,
-                "created_at": iso(self.created_at), "updated_at": iso(self.created_at), "template": False,
-                "description": None, "type": "GroupLabel", "group_id": self.group_id}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "color": self.color,
+            "project_id": None,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+            "template": False,
+            "description": None,
+            "type": "GroupLabel",
+            "group_id": self.group_id,
+        }
 
 
 @dataclass
@@ -165,20 +193,36 @@ class Hook:
     def api_json(self, at: dt.datetime) -> dict[str, Any]:
         # The token and signing token are write-only in GitLab's API.
         return {
-            "id": self.id, "url": self.url, "name": self.name, "description": self.description,
-            "created_at": iso(self.created_at), "group_id": self.group_id,
-            "push_events": self.push_events, "issues_events": self.issues_events,
+            "id": self.id,
+            "url": self.url,
+            "name": self.name,
+            "description": self.description,
+            "created_at": iso(self.created_at),
+            "group_id": self.group_id,
+            "push_events": self.push_events,
+            "issues_events": self.issues_events,
             "confidential_issues_events": self.confidential_issues_events,
-            "note_events": self.note_events, "confidential_note_events": self.confidential_note_events,
-            "merge_requests_events": False, "tag_push_events": False, "pipeline_events": False,
-            "wiki_page_events": False, "job_events": False, "deployment_events": False,
-            "releases_events": False, "subgroup_events": False, "member_events": False,
+            "note_events": self.note_events,
+            "confidential_note_events": self.confidential_note_events,
+            "merge_requests_events": False,
+            "tag_push_events": False,
+            "pipeline_events": False,
+            "wiki_page_events": False,
+            "job_events": False,
+            "deployment_events": False,
+            "releases_events": False,
+            "subgroup_events": False,
+            "member_events": False,
             "enable_ssl_verification": self.enable_ssl_verification,
             "alert_status": self.alert_status(at),
-            "disabled_until": iso(self.disabled_until) if self.alert_status(at) == "temporarily_disabled"
+            "disabled_until": iso(self.disabled_until)
+            if self.alert_status(at) == "temporarily_disabled"
             else None,
-            "url_variables": [], "custom_headers": [], "push_events_branch_filter": None,
-            "branch_filter_strategy": "all_branches", "custom_webhook_template": "",
+            "url_variables": [],
+            "custom_headers": [],
+            "push_events_branch_filter": None,
+            "branch_filter_strategy": "all_branches",
+            "custom_webhook_template": "",
         }
 
 
@@ -239,16 +283,22 @@ class GitLab:
     def group(self, ref: str | int) -> Group:
         """A group by id or URL-decoded full path."""
         text = str(ref)
-        found = (self.groups.get(int(text)) if text.isdigit()
-                 else next((g for g in self.groups.values() if g.full_path == text), None))
+        found = (
+            self.groups.get(int(text))
+            if text.isdigit()
+            else next((g for g in self.groups.values() if g.full_path == text), None)
+        )
         if found is None:
             raise SimError(404, "404 Group Not Found")
         return found
 
     def project(self, ref: str | int) -> Project:
         text = str(ref)
-        found = (self.projects.get(int(text)) if text.isdigit()
-                 else next((p for p in self.projects.values() if p.full_path == text), None))
+        found = (
+            self.projects.get(int(text))
+            if text.isdigit()
+            else next((p for p in self.projects.values() if p.full_path == text), None)
+        )
         if found is None:
             raise SimError(404, "404 Project Not Found")
         return found
@@ -310,25 +360,53 @@ class GitLab:
         for listener in self.listeners:
             listener(change)
 
-    def create_item(self, *, type_: str, title: str, author: User, group: Group | None = None,
-                    project: Project | None = None, event_uuid: str | None = None,
-                    emit: bool = True, **fields: Any) -> WorkItem:
-        scope = [i for i in self.items.values()
-                 if (group is not None and i.group_id == group.id)
-                 or (project is not None and i.project_id == project.id)]
-        item = WorkItem(id=self.next_id(), iid=max((i.iid for i in scope), default=0) + 1, type=type_,
-                        group_id=group.id if group else None, project_id=project.id if project else None,
-                        title=title, author_id=author.id, **fields)
+    def create_item(
+        self,
+        *,
+        type_: str,
+        title: str,
+        author: User,
+        group: Group | None = None,
+        project: Project | None = None,
+        event_uuid: str | None = None,
+        emit: bool = True,
+        **fields: Any,
+    ) -> WorkItem:
+        scope = [
+            i
+            for i in self.items.values()
+            if (group is not None and i.group_id == group.id)
+            or (project is not None and i.project_id == project.id)
+        ]
+        item = WorkItem(
+            id=self.next_id(),
+            iid=max((i.iid for i in scope), default=0) + 1,
+            type=type_,
+            group_id=group.id if group else None,
+            project_id=project.id if project else None,
+            title=title,
+            author_id=author.id,
+            **fields,
+        )
         self.items[item.id] = item
         if emit:
-            changes = {"title": {"previous": None, "current": title},
-                       "description": {"previous": None, "current": item.description},
-                       "created_at": {"previous": None, "current": iso(item.created_at)}}
+            changes = {
+                "title": {"previous": None, "current": title},
+                "description": {"previous": None, "current": item.description},
+                "created_at": {"previous": None, "current": iso(item.created_at)},
+            }
             self.emit(ItemChange(item, "open", changes, author, event_uuid))
         return item
 
-    def update_item(self, item: WorkItem, user: User, *, event_uuid: str | None = None,
-                    state_event: str | None = None, **fields: Any) -> None:
+    def update_item(
+        self,
+        item: WorkItem,
+        user: User,
+        *,
+        event_uuid: str | None = None,
+        state_event: str | None = None,
+        **fields: Any,
+    ) -> None:
         """Apply *fields*; fire one webhook when anything changed, as GitLab does."""
         changes: dict[str, dict[str, Any]] = {}
         tracked = {"title", "description", "label_ids", "assignee_ids", "due_date", "confidential"}
@@ -340,14 +418,20 @@ class GitLab:
             touched = True
             setattr(item, name, value)
             if name == "label_ids":
-                changes["labels"] = {"previous": [self.labels[i].hook_json() for i in old],
-                                     "current": [self.labels[i].hook_json() for i in value]}
+                changes["labels"] = {
+                    "previous": [self.labels[i].hook_json() for i in old],
+                    "current": [self.labels[i].hook_json() for i in value],
+                }
             elif name == "assignee_ids":
-                changes["assignees"] = {"previous": [self.users[i].hook_json() for i in old],
-                                        "current": [self.users[i].hook_json() for i in value]}
+                changes["assignees"] = {
+                    "previous": [self.users[i].hook_json() for i in old],
+                    "current": [self.users[i].hook_json() for i in value],
+                }
             elif name in tracked:
-                changes[name] = {"previous": str(old) if isinstance(old, dt.date) else old,
-                                 "current": str(value) if isinstance(value, dt.date) else value}
+                changes[name] = {
+                    "previous": str(old) if isinstance(old, dt.date) else old,
+                    "current": str(value) if isinstance(value, dt.date) else value,
+                }
         action = "update"
         if state_event == "CLOSE" and item.state == "opened":
             item.state, item.closed_at, action, touched = "closed", now(), "close", True

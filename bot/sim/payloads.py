@@ -11,12 +11,21 @@ def project_json(gl: GitLab, project: Project) -> dict[str, Any]:
     web_url = f"{gl.base_url}/{project.full_path}"
     host = gl.base_url.split("://", 1)[-1]
     return {
-        "id": project.id, "name": project.name, "description": None, "web_url": web_url,
-        "avatar_url": None, "git_ssh_url": f"git@{host}:{project.full_path}.git",
-        "git_http_url": f"{web_url}.git", "namespace": gl.groups[project.group_id].name,
-        "visibility_level": 0, "path_with_namespace": project.full_path,
-        "default_branch": project.default_branch, "ci_config_path": None, "homepage": web_url,
-        "url": f"git@{host}:{project.full_path}.git", "ssh_url": f"git@{host}:{project.full_path}.git",
+        "id": project.id,
+        "name": project.name,
+        "description": None,
+        "web_url": web_url,
+        "avatar_url": None,
+        "git_ssh_url": f"git@{host}:{project.full_path}.git",
+        "git_http_url": f"{web_url}.git",
+        "namespace": gl.groups[project.group_id].name,
+        "visibility_level": 0,
+        "path_with_namespace": project.full_path,
+        "default_branch": project.default_branch,
+        "ci_config_path": None,
+        "homepage": web_url,
+        "url": f"git@{host}:{project.full_path}.git",
+        "ssh_url": f"git@{host}:{project.full_path}.git",
         "http_url": f"{web_url}.git",
     }
 
@@ -81,13 +90,17 @@ def work_item_hook(gl: GitLab, change: ItemChange) -> tuple[str, dict[str, Any]]
     }
     if item.project_id is not None:
         project = gl.projects[item.project_id]
-        body["repository"] = {"name": project.name, "url": f"{gl.base_url}/{project.full_path}.git",
-                              "description": None, "homepage": f"{gl.base_url}/{project.full_path}"}
+        body["repository"] = {
+            "name": project.name,
+            "url": f"{gl.base_url}/{project.full_path}.git",
+            "description": None,
+            "homepage": f"{gl.base_url}/{project.full_path}",
+        }
         body["assignees"] = [
             {"id": u, "name": gl.users[u].name, "username": gl.users[u].username, "avatar_url": None}
             for u in item.assignee_ids
         ]
-    header = ("Confidential Issue Hook" if item.confidential else "Issue Hook")
+    header = "Confidential Issue Hook" if item.confidential else "Issue Hook"
     return header, body
 
 

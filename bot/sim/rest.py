@@ -16,9 +16,19 @@ from bot.sim.payloads import test_issue_hook
 
 GL = web.AppKey("gitlab", GitLab)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-HOOK_FIELDS = ("url", "token", "signing_token", "name", "description", "issues_events",
-               "confidential_issues_events", "note_events", "confidential_note_events", "push_events",
-               "enable_ssl_verification")
+HOOK_FIELDS = (
+    "url",
+    "token",
+    "signing_token",
+    "name",
+    "description",
+    "issues_events",
+    "confidential_issues_events",
+    "note_events",
+    "confidential_note_events",
+    "push_events",
+    "enable_ssl_verification",
+)
 BOOL_FIELDS = {f for f in HOOK_FIELDS if f.endswith("_events") or f == "enable_ssl_verification"}
 RESEND_LIMIT_PER_MINUTE = 5
 DEVELOPER = 30
@@ -52,11 +62,16 @@ def paginate(request: web.Request, items: list[Any]) -> web.Response:
     """GitLab's offset pagination with its x-* and Link headers."""
     page = max(1, int(request.query.get("page", "1")))
     per_page = min(100, max(1, int(request.query.get("per_page", "20"))))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     total_pages = max(1, -(-len(items) // per_page))
-    headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(items)),
-               "x-total-pages": str(total_pages), "x-next-page": str(page + 1) if page < total_pages else "",
-               "x-prev-page": str(page - 1) if page > 1 else ""}
+    headers = {
+        "x-page": str(page),
+        "x-per-page": str(per_page),
+        "x-total": str(len(items)),
+        "x-total-pages": str(total_pages),
+        "x-next-page": str(page + 1) if page < total_pages else "",
+        "x-prev-page": str(page - 1) if page > 1 else "",
+    }
     if page < total_pages:
         url = request.url.update_query(page=page + 1, per_page=per_page)
         headers["Link"] = f'<{url}>; rel="next"'
@@ -84,16 +99,76 @@ def hook_in(request: web.Request, group: Group) -> Hook:
 @routes.get("/api/v4/user")
 async def current_user(request: web.Request) -> web.Response:
     user = user_of(request)
-    return web.json_response({"id": user.id, "username": user.username, "name": user.name,
-                              "state": "active", "bot": user.username.endswith("bot"),
-                              "web_url": f"{request.app[GL].base_url}/{user.username}"})
+    return web.json_response(
+        {
+            "id": user.id,
+            "username": user.username,
+            "name": user.name,
+            "state": "active",
+            "bot": user.username.endswith("bot"),
+            "web_url": f"{request.app[GL].base_url}/{user.username}",
+        }
+    )
+
+
+@routes.get("/api/v4/groups/{group}")
+async def get_group(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    group = gl.group(unquote(request.match_info["group"]))
+    return web.json_response(
+        {
+            "id": group.id,
+            "name": group.name,
+            "path": group.path,
+            "full_path": group.full_path,
+            "parent_id": group.parent_id,
+            "web_url": f"{gl.base_url}/groups/{group.full_path}",
+        }
+    )
+
+
+@routes.get("/api/v4/groups/{group}/labels")
+async def group_labels(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    group = gl.group(unquote(request.match_info["group"]))
+    visible = {g.id for g in gl.ancestors(group)}
+    return paginate(
+        request,
+        [
+            {
+                "id": label.id,
+                "name": label.title,
+                "color": label.color,
+                "description": None,
+                "subscribed": False,
+            }
+            for label in gl.labels.values()
+            if label.group_id in visible
+        ],
+    )
+
+
+@routes.get("/api/v4/users")
+async def find_users(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    wanted = request.query.get("username")
+    return paginate(
+        request,
+        [
+            {"id": u.id, "username": u.username, "name": u.name, "state": "active"}
+            for u in gl.users.values()
+            if wanted in (None, u.username)
+        ],
+    )
 
 
 @routes.get("/api/v4/groups/{group}/hooks")
 async def list_hooks(request: web.Request) -> web.Response:
     group = owned_group(request)
     at = now()
-    return paginate(request, [h.api_json(at) for h in request.app[GL].hooks.values() if h.group_id == group.id])
+    return paginate(
+        request, [h.api_json(at) for h in request.app[GL].hooks.values() if h.group_id == group.id]
+    )
 
 
 @routes.get("/api/v4/groups/{group}/hooks/{hook_id}")
@@ -152,23 +227,36 @@ async def test_hook(request: web.Request) -> web.Response:
     record = await request.app[DISPATCHER].deliver(hook, event, body, trigger, event_uuid=str(uuid.uuid4()))
     if record.response_status.isdigit() and 200 <= int(record.response_status) < 400:
         return web.json_response({"message": "201 Created"}, status=201)
-    detail = (f"Hook executed successfully but returned HTTP {record.response_status} "
-              f"{record.response_body}" if record.response_status.isdigit() else record.response_body)
+    detail = (
+        f"Hook executed successfully but returned HTTP {record.response_status} {record.response_body}"
+        if record.response_status.isdigit()
+        else record.response_body
+    )
     raise SimError(422, detail)
 
 
 def _event_json(event: Any) -> dict[str, Any]:
-    return {"id": event.id, "url": event.url, "trigger": event.trigger,
-            "request_headers": event.request_headers, "request_data": event.request_data,
-            "response_headers": {}, "response_body": event.response_body,
-            "execution_duration": event.execution_duration, "response_status": event.response_status,
-            "created_at": iso(event.created_at)}
+    return {
+        "id": event.id,
+        "url": event.url,
+        "trigger": event.trigger,
+        "request_headers": event.request_headers,
+        "request_data": event.request_data,
+        "response_headers": {},
+        "response_body": event.response_body,
+        "execution_duration": event.execution_duration,
+        "response_status": event.response_status,
+        "created_at": iso(event.created_at),
+    }
 
 
 def _status_matches(event: Any, wanted: str) -> bool:
     code = int(event.response_status) if event.response_status.isdigit() else 0
-    return {"successful": 200 <= code < 300, "client_failure": 400 <= code < 500,
-            "server_failure": code >= 500 or code == 0}.get(wanted, str(code) == wanted)
+    return {
+        "successful": 200 <= code < 300,
+        "client_failure": 400 <= code < 500,
+        "server_failure": code >= 500 or code == 0,
+    }.get(wanted, str(code) == wanted)
 
 
 @routes.get("/api/v4/groups/{group}/hooks/{hook_id}/events")
@@ -195,27 +283,46 @@ async def resend_event(request: web.Request) -> web.Response:
         raise SimError(429, "This endpoint has been requested too many times. Try again later.")
     recent.append(time.monotonic())
     record = await request.app[DISPATCHER].deliver(
-        hook, event.request_headers.get("X-Gitlab-Event", "Issue Hook"), event.request_data, event.trigger,
+        hook,
+        event.request_headers.get("X-Gitlab-Event", "Issue Hook"),
+        event.request_data,
+        event.trigger,
         event_uuid=event.request_headers.get("X-Gitlab-Event-UUID", str(uuid.uuid4())),
-        idempotency_key=event.idempotency_key)
+        idempotency_key=event.idempotency_key,
+    )
     return web.json_response({"response_status": record.response_status}, status=201)
 
 
 def _pipeline_json(gl: GitLab, pipeline: Pipeline) -> dict[str, Any]:
     project = gl.projects[pipeline.project_id]
     user = gl.users[pipeline.user_id]
-    return {"id": pipeline.id, "iid": pipeline.iid, "project_id": project.id, "sha": "0" * 40,
-            "ref": pipeline.ref, "status": pipeline.status, "source": pipeline.source,
-            "created_at": iso(pipeline.created_at), "updated_at": iso(pipeline.created_at),
-            "web_url": f"{gl.base_url}/{project.full_path}/-/pipelines/{pipeline.id}",
-            "before_sha": "0" * 40, "tag": False, "yaml_errors": None,
-            "user": {"id": user.id, "username": user.username, "name": user.name, "state": "active"},
-            "started_at": None, "finished_at": None, "committed_at": None, "duration": None,
-            "queued_duration": None, "coverage": None}
+    return {
+        "id": pipeline.id,
+        "iid": pipeline.iid,
+        "project_id": project.id,
+        "sha": "0" * 40,
+        "ref": pipeline.ref,
+        "status": pipeline.status,
+        "source": pipeline.source,
+        "created_at": iso(pipeline.created_at),
+        "updated_at": iso(pipeline.created_at),
+        "web_url": f"{gl.base_url}/{project.full_path}/-/pipelines/{pipeline.id}",
+        "before_sha": "0" * 40,
+        "tag": False,
+        "yaml_errors": None,
+        "user": {"id": user.id, "username": user.username, "name": user.name, "state": "active"},
+        "started_at": None,
+        "finished_at": None,
+        "committed_at": None,
+        "duration": None,
+        "queued_duration": None,
+        "coverage": None,
+    }
 
 
-def _new_pipeline(gl: GitLab, project_ref: str, ref: Any, variables: dict[str, str], source: str,
-                  user: User) -> Pipeline:
+def _new_pipeline(
+    gl: GitLab, project_ref: str, ref: Any, variables: dict[str, str], source: str, user: User
+) -> Pipeline:
     project = gl.project(unquote(project_ref))
     if not ref:
         raise SimError(400, "ref is missing")
@@ -235,7 +342,9 @@ async def trigger_pipeline(request: web.Request) -> web.Response:
     variables = dict(values.get("variables") or {}) if isinstance(values.get("variables"), dict) else {}
     variables.update({k[10:-1]: str(v) for k, v in values.items() if k.startswith("variables[")})
     owner = next(iter(gl.users.values()))
-    pipeline = _new_pipeline(gl, request.match_info["project"], values.get("ref"), variables, "trigger", owner)
+    pipeline = _new_pipeline(
+        gl, request.match_info["project"], values.get("ref"), variables, "trigger", owner
+    )
     return web.json_response(_pipeline_json(gl, pipeline), status=201)
 
 
@@ -257,8 +366,11 @@ async def create_pipeline(request: web.Request) -> web.Response:
 async def list_pipelines(request: web.Request) -> web.Response:
     gl = request.app[GL]
     project = gl.project(unquote(request.match_info["project"]))
-    found = [_pipeline_json(gl, p) for p in sorted(gl.pipelines.values(), key=lambda p: -p.id)
-             if p.project_id == project.id]
+    found = [
+        _pipeline_json(gl, p)
+        for p in sorted(gl.pipelines.values(), key=lambda p: -p.id)
+        if p.project_id == project.id
+    ]
     return paginate(request, found)
 
 
@@ -273,11 +385,20 @@ def _issue(request: web.Request) -> Any:
 
 def _note_json(gl: GitLab, note: Any, item: Any) -> dict[str, Any]:
     author = gl.users[note.author_id]
-    return {"id": note.id, "type": None, "body": note.body, "system": note.system,
-            "author": {"id": author.id, "username": author.username, "name": author.name},
-            "created_at": iso(note.created_at), "updated_at": iso(note.updated_at),
-            "noteable_id": item.id, "noteable_type": "Issue", "noteable_iid": item.iid,
-            "internal": note.internal, "confidential": note.internal}
+    return {
+        "id": note.id,
+        "type": None,
+        "body": note.body,
+        "system": note.system,
+        "author": {"id": author.id, "username": author.username, "name": author.name},
+        "created_at": iso(note.created_at),
+        "updated_at": iso(note.updated_at),
+        "noteable_id": item.id,
+        "noteable_type": "Issue",
+        "noteable_iid": item.iid,
+        "internal": note.internal,
+        "confidential": note.internal,
+    }
 
 
 @routes.get("/api/v4/projects/{project}/issues/{iid}/notes")

@@ -52,7 +52,9 @@ def _group(gl: GitLab, full_path: str) -> Group:
         return found
     parent_path, _, path = full_path.rpartition("/")
     parent = _group(gl, parent_path) if parent_path else None
-    group = Group(gl.next_id(), path, path.replace("-", " ").title(), parent.id if parent else None, full_path)
+    group = Group(
+        gl.next_id(), path, path.replace("-", " ").title(), parent.id if parent else None, full_path
+    )
     gl.groups[group.id] = group
     return group
 
@@ -94,16 +96,35 @@ def load(gl: GitLab, plan: dict[str, Any]) -> None:
         projects: dict[str, Project] = {}
         for pspec in spec.get("projects") or []:
             path = str(pspec["path"])
-            project = Project(gl.next_id(), path, str(pspec.get("name") or path), group.id,
-                              f"{group.full_path}/{path}", trigger_tokens=list(pspec.get("trigger_tokens") or []))
+            project = Project(
+                gl.next_id(),
+                path,
+                str(pspec.get("name") or path),
+                group.id,
+                f"{group.full_path}/{path}",
+                trigger_tokens=list(pspec.get("trigger_tokens") or []),
+            )
             gl.projects[project.id] = project
             projects[path] = project
         for ospec in spec.get("objectives") or []:
-            epic = gl.create_item(type_="Epic", title=str(ospec["title"]), author=admin, group=group,
-                                  emit=False, **_fields(gl, group, ospec))
+            epic = gl.create_item(
+                type_="Epic",
+                title=str(ospec["title"]),
+                author=admin,
+                group=group,
+                emit=False,
+                **_fields(gl, group, ospec),
+            )
             for ispec in ospec.get("initiatives") or []:
-                project = projects.get(str(ispec.get("project"))) or next(iter(projects.values()), None)
-                if project is None:
+                home = projects.get(str(ispec.get("project"))) or next(iter(projects.values()), None)
+                if home is None:
                     raise ValueError(f"group {group.full_path}: initiatives need a project")
-                gl.create_item(type_=str(ispec.get("type", "Issue")), title=str(ispec["title"]), author=admin,
-                               project=project, emit=False, parent_id=epic.id, **_fields(gl, group, ispec))
+                gl.create_item(
+                    type_=str(ispec.get("type", "Issue")),
+                    title=str(ispec["title"]),
+                    author=admin,
+                    project=home,
+                    emit=False,
+                    parent_id=epic.id,
+                    **_fields(gl, group, ispec),
+                )

@@ -1,0 +1,113 @@
+"""GraphQL documents for reading plans, and the pure conversion of work items to the plan model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.plan import Initiative, Objective
+
+# Fields read for an objective and, nested, for each of its initiatives.
+_ITEM_FIELDS = """
+  id iid title description state webUrl updatedAt closedAt
+  workItemType { name }
+  widgets {
+    type
+    ... on WorkItemWidgetAssignees { assignees(first: 20) { nodes { username } } }
+    ... on WorkItemWidgetLabels { labels(first: 50) { nodes { title } } }
+    ... on WorkItemWidgetStartAndDueDate { startDate dueDate }
+"""
+
+# One request for an objective with all it needs: the epic and up to 100 initiatives.
+OBJECTIVE_QUERY = (
+    "query Objective($fullPath: ID!, $iid: String!) {\n"
+    "  namespace(fullPath: $fullPath) { workItem(iid: $iid) {"
+    + _ITEM_FIELDS
+    + """
+    ... on WorkItemWidgetHierarchy {
+      children(first: 100) { nodes {"""
+    + _ITEM_FIELDS
+    + """ } } }
+    }
+  } } }
+}
+"""
+)
+
+# A page of a group's epics with their initiatives: one request per page, never one per item.
+PLAN_QUERY = (
+    "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState) {\n"
+    "  namespace(fullPath: $fullPath) {\n"
+    "    workItems(types: [EPIC], first: 50, after: $after, updatedAfter: $updatedAfter,"
+    " state: $state, includeDescendants: true) {\n"
+    "      pageInfo { hasNextPage endCursor }\n"
+    "      nodes {"
+    + _ITEM_FIELDS
+    + """
+    ... on WorkItemWidgetHierarchy {
+      children(first: 100) { nodes {"""
+    + _ITEM_FIELDS
+    + """ } } }
+    }
+  } } } }
+}
+"""
+)
+
+# The parent of an initiative, to re-lint the objective it belongs to.
+PARENT_QUERY = """
+query Parent($fullPath: ID!, $iid: String!) {
+  namespace(fullPath: $fullPath) {
+    workItem(iid: $iid) {
+      id
+      widgets { type ... on WorkItemWidgetHierarchy { parent { id iid webUrl } } }
+    }
+  }
+}
+"""
+
+
+def _widget(node: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _common(node: dict[str, Any]) -> dict[str, Any]:
+    dates = _widget(node, "START_AND_DUE_DATE")
+    return {
+        "title": node.get("title") or "",
+        "description": node.get("description") or "",
+        "state": "opened" if node.get("state") == "OPEN" else "closed",
+        "url": node.get("webUrl"),
+        "labels": [n["title"] for n in ((_widget(node, "LABELS").get("labels") or {}).get("nodes") or [])],
+        "assignees": [
+            n["username"] for n in ((_widget(node, "ASSIGNEES").get("assignees") or {}).get("nodes") or [])
+        ],
+        "start_date": _date(dates.get("startDate")),
+        "due_date": _date(dates.get("dueDate")),
+        "closed_at": _date(node.get("closedAt")),
+    }
+
+
+def to_objective(node: dict[str, Any]) -> Objective:
+    """An Objective from a work item node read with the queries above."""
+    children = ((_widget(node, "HIERARCHY").get("children") or {}).get("nodes")) or []
+    return Objective(
+        **_common(node),
+        updated_at=_date(node.get("updatedAt")),
+        children=[Initiative(**_common(child)) for child in children if child],
+    )
+
+
+def parent_of(node: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The ``parent`` of a work item read with PARENT_QUERY."""
+    if not node:
+        return None
+    parent: dict[str, Any] | None = _widget(node, "HIERARCHY").get("parent")
+    return parent
+
+
+DOCUMENTS = {"Objective": OBJECTIVE_QUERY, "Plan": PLAN_QUERY, "Parent": PARENT_QUERY}
