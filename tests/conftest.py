@@ -51,3 +51,73 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
 async def client(service: Service, aiohttp_client: Callable[..., Any]) -> TestClient[Any, Any]:
     client: TestClient[Any, Any] = await aiohttp_client(make_app(service.edge))
     return client
+
+
+# -- the GitLab simulator --------------------------------------------------------------
+
+SHARED_SCHEMA = Path(__file__).parent.parent.parent / "shared" / "gitlab" / "schema.graphql"
+SIM_PLAN: dict[str, Any] = {
+    "admin": {"username": "root", "token": "admin-token"},
+    "bot": {"username": "success-plan-bot", "token": "bot-token"},
+    "users": [
+        {"username": "dana.csm", "name": "Dana Park", "token": "csm-token"},
+        {"username": "guest", "token": "guest-token"},
+    ],
+    "groups": [
+        {"path": "am", "owners": ["dana.csm"], "members": {"guest": 10}},
+        {
+            "path": "am/acme",
+            "projects": [{"path": "plan"}, {"path": "deck", "trigger_tokens": ["glptt-acme"]}],
+            "objectives": [
+                {
+                    "title": "Reduce cycle time for payments",
+                    "description": "## Summary\nFaster releases.",
+                    "labels": ["SP Objective", "SP Objective::Status::On Track"],
+                    "assignees": ["dana.csm"],
+                    "due_date": "2027-03-31",
+                    "initiatives": [
+                        {
+                            "project": "plan",
+                            "title": "Migrate pipelines",
+                            "due_date": "2027-01-15",
+                            "labels": ["SP Initiative::Status::On Track"],
+                            "assignees": ["dana.csm"],
+                        },
+                        {"project": "plan", "title": "Merge trains"},
+                    ],
+                }
+            ],
+        },
+        {"path": "free-tier", "premium": False, "owners": ["dana.csm"]},
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def full_schema() -> Any:
+    """GitLab's real schema from ../shared, or None where the shared folder is absent."""
+    from graphql import build_schema
+
+    if not SHARED_SCHEMA.exists():
+        return None
+    return build_schema(SHARED_SCHEMA.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+async def sim(aiohttp_client: Callable[..., Any], full_schema: Any) -> AsyncIterator[TestClient[Any, Any]]:
+    """A seeded simulator. Every GraphQL document sent to it must validate against GitLab's schema."""
+    import copy
+
+    from graphql import parse, validate
+
+    from bot.sim.app import CONTROL, make_app
+    from bot.sim.model import GitLab
+
+    app = make_app(GitLab("http://gitlab.test"), copy.deepcopy(SIM_PLAN))
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    yield client
+    if full_schema is not None:
+        for entry in app[CONTROL].requests:
+            if entry.get("query"):
+                errors = validate(full_schema, parse(entry["query"]))
+                assert not errors, f"{entry['operation']}: {errors}"

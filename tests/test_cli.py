@@ -18,7 +18,25 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     return subprocess.run([sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("args", [[], ["serve"], ["worker"], ["jobs"], ["jobs", "list"], ["jobs", "retry"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["serve"],
+        ["worker"],
+        ["jobs"],
+        ["jobs", "list"],
+        ["jobs", "retry"],
+        ["lint"],
+        ["hook"],
+        ["hook", "register"],
+        ["hook", "status"],
+        ["hook", "test"],
+        ["hook", "remove"],
+        ["sim"],
+        ["demo"],
+    ],
+)
 def test_every_command_has_help(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*args, "--help"])

@@ -106,7 +106,8 @@ def work_item_hook(gl: GitLab, change: ItemChange) -> tuple[str, dict[str, Any]]
 
 def test_issue_hook(gl: GitLab, group_id: int, user_id: int) -> tuple[str, dict[str, Any]]:
     """The sample GitLab sends for a test delivery of ``issues_events``: an issue of the group."""
+    groups = {g.id for g in gl.descendants(gl.groups[group_id])}
     for item in gl.items.values():
-        if item.project_id is not None and gl.projects[item.project_id].group_id == group_id:
+        if item.project_id is not None and gl.projects[item.project_id].group_id in groups:
             return work_item_hook(gl, ItemChange(item, "open", {}, gl.users[user_id], None))
     raise LookupError("no issue to send")

@@ -1,0 +1,109 @@
+"""Registering and checking the group hook through the simulator, as a group admin would."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot import hookadmin
+from bot.gitlab import GitLabClient, RetryPolicy
+from bot.settings import Settings
+from tests.conftest import SECRET, SIGNING_SECRET
+
+CSM = {"PRIVATE-TOKEN": "csm-token"}
+
+
+def admin(sim: TestClient[Any, Any], token: str = "csm-token", **extra: Any) -> tuple[GitLabClient, Settings]:
+    settings = Settings(
+        gitlab_url=str(sim.make_url("")).rstrip("/"),
+        gitlab_token=token,
+        webhook_secret=SECRET,
+        _env_file=None,
+        **extra,
+    )
+    return GitLabClient(settings, policy=RetryPolicy(attempts=2, base=0.01)), settings
+
+
+async def test_register_twice_makes_one_hook_with_only_the_needed_events(sim: TestClient[Any, Any]) -> None:
+    gl, settings = admin(sim, signing_secret=SIGNING_SECRET)
+    async with gl:
+        first, created = await hookadmin.register(gl, settings, "am", "https://bot.example/webhook")
+        second, created_again = await hookadmin.register(gl, settings, "am", "https://bot.example/webhook")
+    assert first == second and created and not created_again
+    hooks = await (await sim.get("/api/v4/groups/am/hooks", headers=CSM)).json()
+    assert len(hooks) == 1
+    events = sorted(k for k, v in hooks[0].items() if k.endswith("_events") and v is True)
+    assert events == ["confidential_issues_events", "issues_events"]
+    assert hooks[0]["enable_ssl_verification"] is True
+    from bot.sim.rest import GL
+
+    [hook] = sim.server.app[GL].hooks.values()
+    assert hook.token == SECRET and hook.signing_token == SIGNING_SECRET
+
+
+@pytest.mark.parametrize(
+    ("token", "group", "message"),
+    [
+        ("guest-token", "am", "needs the Owner role"),
+        ("csm-token", "free-tier", "need GitLab Premium or Ultimate"),
+        ("csm-token", "no/such/group", "group no/such/group not found"),
+        ("wrong-token", "am", r"GitLab rejected the token \(401\)"),
+    ],
+)
+async def test_what_admins_actually_hit(
+    sim: TestClient[Any, Any], token: str, group: str, message: str
+) -> None:
+    gl, settings = admin(sim, token=token)
+    async with gl:
+        with pytest.raises(hookadmin.AdminError, match=message) as caught:
+            await hookadmin.register(gl, settings, group, "https://bot.example/webhook")
+    assert token not in str(caught.value) and SECRET not in str(caught.value)
+
+
+async def test_status_reports_a_disabled_hook_and_its_failures(
+    sim: TestClient[Any, Any], aiohttp_server: Any
+) -> None:
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="down for maintenance")
+
+    app = web.Application()
+    app.router.add_post("/webhook", broken)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("/webhook"))
+    gl, settings = admin(sim)
+    async with gl:
+        await hookadmin.register(gl, settings, "am", url)
+        healthy = await hookadmin.status(gl, "am")
+        assert healthy.healthy and healthy.failures == []
+        from bot.sim.rest import DISPATCHER
+
+        for n in range(4):
+            query = (
+                "mutation($id: WorkItemID!, $t: String) "
+                "{ workItemUpdate(input: {id: $id, title: $t}) { errors } }"
+            )
+            wid = await gl.graphql('query { namespace(fullPath: "am/acme") { workItem(iid: "1") { id } } }')
+            await gl.graphql(query, id=wid["namespace"]["workItem"]["id"], t=f"Edit {n}")
+            await sim.server.app[DISPATCHER].settle()
+        report = await hookadmin.status(gl, "am")
+    assert not report.healthy
+    data = report.as_json()
+    assert data["alert_status"] == "temporarily_disabled" and data["disabled_until"]
+    assert len(data["recent_failures"]) == 4 and data["recent_failures"][0]["status"] == "503"
+    assert "down for maintenance" in data["recent_failures"][0]["error"]
+
+
+async def test_test_delivery_to_an_unreachable_url(sim: TestClient[Any, Any]) -> None:
+    gl, settings = admin(sim)
+    async with gl:
+        await hookadmin.register(gl, settings, "am", "http://127.0.0.1:9/webhook")
+        with pytest.raises(
+            hookadmin.AdminError, match=re.escape("GitLab could not deliver to http://127.0.0.1:9/webhook")
+        ):
+            await hookadmin.test(gl, "am")
+        assert await hookadmin.remove(gl, "am") is not None
+        assert await hookadmin.status(gl, "am") == hookadmin.HookStatus(None, [])
