@@ -8,21 +8,35 @@ from pydantic import ValidationError
 
 from bot import log
 from bot.events import DomainEvent, interpret, parse_payload
+from bot.guidance import objective_job
 from bot.store.base import Job, NewJob
 from bot.worker import Context, Outcome, PermanentError, Registry
 
 logger = log.get(__name__)
 
-# Job kinds that later features subscribe to each domain event kind.
-SUBSCRIBERS: dict[str, list[str]] = {"objective_changed": [], "initiative_changed": []}
 
-
-def follow_ups(event: DomainEvent, delivery_key: str) -> list[NewJob]:
+def follow_ups(event: DomainEvent, delivery_key: str, event_uuid: str | None) -> list[NewJob]:
     """The jobs a domain event fans out to."""
-    return [
-        NewJob(kind=kind, payload=event.model_dump(mode="json"), delivery_key=delivery_key)
-        for kind in SUBSCRIBERS.get(event.kind, [])
-    ]
+    if event.kind == "objective_changed" and event.group and event.iid is not None:
+        return [
+            objective_job(
+                event.group,
+                event.iid,
+                event_uuid=event_uuid,
+                delivery_key=delivery_key,
+                reason=f"epic {event.action or 'changed'}",
+            )
+        ]
+    if event.kind == "initiative_changed" and event.project and event.iid is not None:
+        return [
+            NewJob(
+                kind="initiative",
+                delivery_key=delivery_key,
+                payload={"project": event.project, "iid": event.iid, "event_uuid": event_uuid},
+                unique_key=f"initiative:{event.project}#{event.iid}",
+            )
+        ]
+    return []
 
 
 async def handle_delivery(job: Job, ctx: Context) -> Outcome:
@@ -38,7 +52,7 @@ async def handle_delivery(job: Job, ctx: Context) -> Outcome:
         raise PermanentError(f"stored delivery does not parse: {exc}") from None
     event = interpret(
         hook,
-        bot_username=ctx.settings.bot_username,
+        bot_username=ctx.bot_username,
         objective_label=ctx.config.lint.labels.objective,
     )
     if event.kind == "ignored":
@@ -56,7 +70,11 @@ async def handle_delivery(job: Job, ctx: Context) -> Outcome:
     else:
         event = DomainEvent(kind="ignored", group=event.group, reason="group is not tracked")
         logger.info("delivery ignored", delivery_id=key, reason=event.reason, group=event.group)
-    return Outcome(result=event.model_dump(mode="json"), follow_ups=follow_ups(event, key))
+    event_uuid = delivery.headers.get("x-gitlab-event-uuid")
+    if ctx.gitlab is None:
+        # Without an API token there is nothing to do on GitLab; reconciliation catches up later.
+        return Outcome(result=event.model_dump(mode="json"))
+    return Outcome(result=event.model_dump(mode="json"), follow_ups=follow_ups(event, key, event_uuid))
 
 
 def register(registry: Registry) -> None:

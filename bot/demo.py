@@ -18,6 +18,7 @@ import yaml
 from aiohttp import web
 
 from bot import hookadmin, log
+from bot.comment import MARKER
 from bot.gitlab import GitLabClient
 from bot.lintconfig import LintConfig
 from bot.report import Result, as_json, as_text
@@ -28,13 +29,13 @@ from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import DISPATCHER
 from bot.web import make_app as make_bot_app
-from bot.workitems import PLAN_QUERY, to_objective
+from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, to_objective
 
 GROUP = "account-management/acme-corp"
 HOOK_GROUP = "account-management"
 NOT_YET = (
-    "Not built yet, so not shown: guidance comments on the epics and deck rebuilds. This demo prints only "
-    "what the bot really did."
+    "Not built yet, so not shown: deck rebuilds and the deck itself. This demo prints only what the bot "
+    "really did."
 )
 
 
@@ -136,6 +137,17 @@ async def csm_edits(csm: GitLabClient) -> list[str]:
     return done
 
 
+async def _comments(gl: GitLabClient, nodes: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+    """``(title, iid, the bot's comment or None)`` for each epic, read back through GraphQL."""
+    found = []
+    for node in nodes:
+        data = await gl.graphql(OBJECTIVE_QUERY, fullPath=GROUP, iid=node["iid"])
+        notes, _ = comments((data["namespace"] or {})["workItem"])
+        mine = next((n["body"] for n in notes if MARKER in n["body"]), None)
+        found.append((node["title"], node["iid"], mine))
+    return found
+
+
 async def _settle(sim: web.Application, service: Any, deadline: float) -> None:
     while time.monotonic() < deadline:
         await sim[DISPATCHER].settle()
@@ -197,6 +209,7 @@ async def run(out: Path) -> int:
                 nodes = [
                     n async for n in gl.graphql_pages(PLAN_QUERY, ["namespace", "workItems"], fullPath=GROUP)
                 ]
+                epic_comments = await _comments(gl, nodes)
             await bot_runner.cleanup()
     finally:
         await sim_runner.cleanup()
@@ -217,9 +230,19 @@ async def run(out: Path) -> int:
         json.dumps(as_json(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (out / "deliveries.json").write_text(json.dumps(events, indent=2) + "\n", encoding="utf-8")
+    print("\n5. Guidance comments the bot keeps on the objective epics (one each, edited in place):\n")
+    (out / "comments").mkdir(exist_ok=True)
+    for title, iid, body in epic_comments:
+        if body is None:
+            print(f"   #{iid} {title}: no comment (it meets the template, so the bot stays quiet)")
+            continue
+        (out / "comments" / f"objective-{iid}.md").write_text(body, encoding="utf-8")
+        print(f"   #{iid} {title}: comments/objective-{iid}.md")
+        print("      " + body.strip().replace("\n", "\n      ")[:1500])
+        print()
     print(f"\n{NOT_YET}")
     print(
-        f"\nOutput in {out}/: lint-report.txt, lint-report.json, deliveries.json "
+        f"\nOutput in {out}/: comments/, lint-report.txt, lint-report.json, deliveries.json "
         f"({time.monotonic() - started:.1f} s)."
     )
     return 0

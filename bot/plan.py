@@ -62,6 +62,8 @@ class Finding(BaseModel):
     message: str
     hint: str
     where: str | None = None
+    # Text copied from the epic into message or where: whoever shows them on GitLab defuses these.
+    quotes: list[str] = Field(default_factory=list, exclude=True)
 
     def sort_key(self) -> int:
         """Errors first; a stable sort keeps the rules' own order within a level."""

@@ -6,12 +6,13 @@ import asyncio
 import signal
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot import deliveries, log
+from bot import deliveries, guidance, log
+from bot.gitlab import GitLabClient, GitLabError
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
 from bot.store import Store, open_store
@@ -27,6 +28,7 @@ def build_registry() -> Registry:
     """Every job handler the service knows."""
     registry = Registry()
     deliveries.register(registry)
+    guidance.register(registry)
     return registry
 
 
@@ -48,7 +50,15 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
     store = open_store(settings)
     await store.open()
     metrics = Metrics()
-    context = Context(settings=settings, config=config, store=store)
+    exits = AsyncExitStack()
+    gitlab = await exits.enter_async_context(GitLabClient(settings)) if settings.gitlab_token else None
+    context = Context(
+        settings=settings,
+        config=config,
+        store=store,
+        gitlab=gitlab,
+        bot_username=await _bot_username(settings, gitlab),
+    )
     worker = Worker(store, build_registry(), context, metrics)
     worker.start()
     pruner = asyncio.create_task(_prune_forever(store, settings))
@@ -58,7 +68,20 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
     finally:
         pruner.cancel()
         await worker.stop(timeout=settings.lease_seconds / 2)
+        await exits.aclose()
         await store.close()
+
+
+async def _bot_username(settings: Settings, gitlab: GitLabClient | None) -> str | None:
+    """The bot's own GitLab user, whose events are ignored: configured, or asked of GitLab."""
+    if settings.bot_username or gitlab is None:
+        return settings.bot_username
+    try:
+        user = await gitlab.get("/user")
+    except GitLabError as exc:
+        logger.warning("cannot tell the bot's own user; its own events are not filtered", error=str(exc))
+        return None
+    return str(user["username"])
 
 
 async def _prune_forever(store: Store, settings: Settings) -> None:

@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = 0.0
     dedupe_retention_days: int = 8
     notes_per_minute: int = 60
+    templates_dir: Path | None = None
 
     @field_validator("signing_secret")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 
 from bot import log
+from bot.gitlab import GitLabClient
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
 from bot.store.base import Job, NewJob, Store
@@ -41,7 +42,8 @@ class Context:
     settings: Settings
     config: FileConfig
     store: Store
-    extras: dict[str, Any] = field(default_factory=dict)
+    gitlab: GitLabClient | None = None
+    bot_username: str | None = None
 
 
 Handler = Callable[[Job, Context], Awaitable[Outcome]]

@@ -18,11 +18,22 @@ _ITEM_FIELDS = """
     ... on WorkItemWidgetStartAndDueDate { startDate dueDate }
 """
 
-# One request for an objective with all it needs: the epic and up to 100 initiatives.
+_COMMENTS = """
+    ... on WorkItemWidgetNotes {
+      discussions(filter: ONLY_COMMENTS, first: 100, after: $notesAfter) {
+        pageInfo { hasNextPage endCursor }
+        nodes { notes(first: 1) { nodes { id body author { username } } } }
+      }
+    }
+"""
+
+# One request for an objective with all it needs: the epic, up to 100 initiatives, and the
+# first 100 comment threads (to find the bot's own comment again).
 OBJECTIVE_QUERY = (
-    "query Objective($fullPath: ID!, $iid: String!) {\n"
+    "query Objective($fullPath: ID!, $iid: String!, $notesAfter: String) {\n"
     "  namespace(fullPath: $fullPath) { workItem(iid: $iid) {"
     + _ITEM_FIELDS
+    + _COMMENTS
     + """
     ... on WorkItemWidgetHierarchy {
       children(first: 100) { nodes {"""
@@ -30,6 +41,16 @@ OBJECTIVE_QUERY = (
     + """ } } }
     }
   } } }
+}
+"""
+)
+
+# Further comment threads, for objectives with more than 100 of them.
+COMMENTS_QUERY = (
+    "query Comments($fullPath: ID!, $iid: String!, $notesAfter: String) {\n"
+    "  namespace(fullPath: $fullPath) { workItem(iid: $iid) { id widgets { type "
+    + _COMMENTS
+    + """ } } }
 }
 """
 )
@@ -102,6 +123,14 @@ def to_objective(node: dict[str, Any]) -> Objective:
     )
 
 
+def comments(node: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """The first note of each comment thread, and the cursor of the next page (None at the end)."""
+    page = _widget(node, "NOTES").get("discussions") or {}
+    notes = [n for d in page.get("nodes") or [] for n in (d.get("notes") or {}).get("nodes") or []]
+    info = page.get("pageInfo") or {}
+    return notes, info.get("endCursor") if info.get("hasNextPage") else None
+
+
 def parent_of(node: dict[str, Any] | None) -> dict[str, Any] | None:
     """The ``parent`` of a work item read with PARENT_QUERY."""
     if not node:
@@ -110,4 +139,9 @@ def parent_of(node: dict[str, Any] | None) -> dict[str, Any] | None:
     return parent
 
 
-DOCUMENTS = {"Objective": OBJECTIVE_QUERY, "Plan": PLAN_QUERY, "Parent": PARENT_QUERY}
+DOCUMENTS = {
+    "Objective": OBJECTIVE_QUERY,
+    "Comments": COMMENTS_QUERY,
+    "Plan": PLAN_QUERY,
+    "Parent": PARENT_QUERY,
+}

@@ -139,3 +139,36 @@ class StoreContract:
         assert await store.get_delivery("old-pending") is not None
         # A redelivery of a recent key is still recognised.
         assert await store.accept(delivery("recent"), job_for("recent")) is False
+
+    async def test_jobs_with_one_unique_key_never_run_at_once(self, store: Store) -> None:
+        lint = NewJob(kind="objective", payload={"iid": 1}, unique_key="objective:acme#1")
+        other = NewJob(kind="objective", payload={"iid": 2}, unique_key="objective:acme#2")
+        await store.enqueue([lint], now=NOW)
+        first = await store.claim("w1", now=NOW, lease_seconds=30)
+        assert first is not None
+        await store.enqueue([lint, other], now=NOW)
+        second = await store.claim("w2", now=NOW, lease_seconds=30)
+        assert second is not None and second.payload == {"iid": 2}  # #1 waits for its twin
+        assert await store.claim("w3", now=NOW, lease_seconds=30) is None
+        await store.complete(first, "w1", now=NOW, follow_ups=[])
+        third = await store.claim("w3", now=NOW, lease_seconds=30)
+        assert third is not None and third.payload == {"iid": 1}
+
+    async def test_an_expired_twin_does_not_block(self, store: Store) -> None:
+        lint = NewJob(kind="objective", payload={}, unique_key="objective:acme#1")
+        await store.enqueue([lint], now=NOW)
+        assert await store.claim("w1", now=NOW, lease_seconds=30) is not None
+        await store.enqueue([lint], now=NOW)
+        # The first worker died; after its lease, either job may go, but only one at a time.
+        taken = await store.claim("w2", now=NOW + 31, lease_seconds=30)
+        assert taken is not None
+        assert await store.claim("w3", now=NOW + 31, lease_seconds=30) is None
+
+    async def test_note_ids_are_remembered_and_forgotten(self, store: Store) -> None:
+        item = "gid://gitlab/WorkItem/7"
+        assert await store.get_note(item) is None
+        await store.set_note(item, "gid://gitlab/Note/1")
+        await store.set_note(item, "gid://gitlab/Note/2")
+        assert await store.get_note(item) == "gid://gitlab/Note/2"
+        await store.set_note(item, None)
+        assert await store.get_note(item) is None

@@ -183,7 +183,25 @@ class ItemView:
             result["nodes"] = [ItemView(gl, k) for k in result["nodes"]]
             return result
 
-        notes = gl.notes_of(item)
+        def discussions(info: Any, filter: str | None = None, **page: Any) -> dict[str, Any]:
+            notes = gl.notes_of(item)
+            if filter == "ONLY_COMMENTS":
+                notes = [n for n in notes if not n.system]
+            elif filter == "ONLY_ACTIVITY":
+                notes = [n for n in notes if n.system]
+            result = connection(
+                [
+                    {
+                        "id": "gid://gitlab/Discussion/" + hashlib.sha1(str(n.id).encode()).hexdigest(),
+                        "notes": connection([note_view(gl, n)]),
+                    }
+                    for n in notes
+                ],
+                page.get("first"),
+                page.get("after"),
+            )
+            return result
+
         widgets: list[dict[str, Any]] = [
             {
                 "__typename": "WorkItemWidgetAssignees",
@@ -212,19 +230,7 @@ class ItemView:
                     ]
                 ),
             },
-            {
-                "__typename": "WorkItemWidgetNotes",
-                "type": "NOTES",
-                "discussions": connection(
-                    [
-                        {
-                            "id": "gid://gitlab/Discussion/" + hashlib.sha1(str(n.id).encode()).hexdigest(),
-                            "notes": connection([note_view(gl, n)]),
-                        }
-                        for n in notes
-                    ]
-                ),
-            },
+            {"__typename": "WorkItemWidgetNotes", "type": "NOTES", "discussions": discussions},
             {
                 "__typename": "WorkItemWidgetStartAndDueDate",
                 "type": "START_AND_DUE_DATE",

@@ -93,7 +93,7 @@ def load(gl: GitLab, plan: dict[str, Any]) -> None:
             group.members[gl.user_by_name(str(member)).id] = int(level)
         for title in spec.get("labels") or []:
             gl.label_for(group, str(title))
-        projects: dict[str, Project] = {}
+        projects = {p.path: p for p in gl.projects.values() if p.group_id == group.id}
         for pspec in spec.get("projects") or []:
             path = str(pspec["path"])
             project = Project(

@@ -27,7 +27,12 @@ class Delivery:
 
 @dataclass(frozen=True)
 class NewJob:
-    """A job to enqueue; *unique_key* keeps at most one pending job with that key."""
+    """A job to enqueue.
+
+    *unique_key* keeps at most one pending job with that key, and no two jobs with the same
+    key run at once: a burst of edits to one objective becomes one waiting job, and its
+    comment is never written by two workers at the same time.
+    """
 
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
@@ -146,3 +151,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def prune(self, *, before: float) -> int:
         """Forget deliveries received before *before* whose jobs are finished."""
+
+    @abc.abstractmethod
+    async def get_note(self, item: str) -> str | None:
+        """The id of the bot's comment on work item *item*, if one was made."""
+
+    @abc.abstractmethod
+    async def set_note(self, item: str, note_id: str | None) -> None:
+        """Remember (or, with None, forget) the bot's comment on *item*."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,12 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
 CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_key);
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
     WHERE state = 'pending' AND unique_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_unique_running ON jobs (unique_key, state);
+CREATE TABLE IF NOT EXISTS notes (
+    item TEXT PRIMARY KEY,
+    note_id TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
 """
 
 _JOB_COLUMNS = (
@@ -235,10 +242,14 @@ class SQLiteStore(Store):
             cursor = await db.execute(
                 f"UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, "
                 f"attempts = attempts + 1, updated_at = ? WHERE id = ("
-                f"  SELECT id FROM jobs WHERE (state = 'pending' AND run_at <= ?)"
-                f"  OR (state = 'running' AND lease_until < ?) ORDER BY run_at, id LIMIT 1"
+                f"  SELECT id FROM jobs AS j WHERE ((state = 'pending' AND run_at <= ?)"
+                f"  OR (state = 'running' AND lease_until < ?))"
+                f"  AND (unique_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs AS r"
+                f"    WHERE r.unique_key = j.unique_key AND r.state = 'running' AND r.id != j.id"
+                f"    AND r.lease_until >= ?))"
+                f"  ORDER BY run_at, id LIMIT 1"
                 f") RETURNING {_JOB_COLUMNS}",
-                (owner, now + lease_seconds, now, now, now),
+                (owner, now + lease_seconds, now, now, now, now),
             )
             row = await cursor.fetchone()
             await cursor.close()
@@ -341,3 +352,23 @@ class SQLiteStore(Store):
             removed: int = cursor.rowcount
             await db.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,))
         return removed
+
+    # -- remembered comments ----------------------------------------------------------
+
+    async def get_note(self, item: str) -> str | None:
+        async with self._lock:
+            cursor = await self.db.execute("SELECT note_id FROM notes WHERE item = ?", (item,))
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_note(self, item: str, note_id: str | None) -> None:
+        async with self._tx() as db:
+            if note_id is None:
+                await db.execute("DELETE FROM notes WHERE item = ?", (item,))
+            else:
+                await db.execute(
+                    "INSERT INTO notes (item, note_id, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (item) DO UPDATE SET note_id = excluded.note_id, "
+                    "updated_at = excluded.updated_at",
+                    (item, note_id, time.time()),
+                )

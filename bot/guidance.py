@@ -1,0 +1,128 @@
+"""What happens when an objective epic changes: read it once, lint it, keep one comment current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot import log
+from bot.comment import MARKER, render, render_untracked
+from bot.events import group_from_url
+from bot.gitlab import GitLabClient, for_event
+from bot.rules import lint_objective
+from bot.store.base import Job, NewJob
+from bot.templating import environment
+from bot.worker import Context, Outcome, PermanentError, Registry
+from bot.workitems import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY, comments, parent_of, to_objective
+
+logger = log.get(__name__)
+
+
+def objective_job(
+    group: str, iid: int, *, event_uuid: str | None, delivery_key: str | None, reason: str
+) -> NewJob:
+    """The job that re-lints one objective; one waits and one runs per objective at most."""
+    return NewJob(
+        kind="objective",
+        payload={"group": group, "iid": iid, "event_uuid": event_uuid, "reason": reason},
+        delivery_key=delivery_key,
+        unique_key=f"objective:{group}#{iid}",
+    )
+
+
+def _client(ctx: Context) -> GitLabClient:
+    if ctx.gitlab is None:
+        raise PermanentError("BOT_GITLAB_TOKEN is not set: the bot cannot read or comment on GitLab")
+    return ctx.gitlab
+
+
+async def find_own_note(ctx: Context, node: dict[str, Any], group: str, iid: int) -> dict[str, Any] | None:
+    """The bot's comment on the epic: the remembered note, else one with the marker by the bot.
+
+    The first page of comments comes with the objective; later pages cost a read each and are
+    only fetched while the note is still unaccounted for.
+    """
+    known = await ctx.store.get_note(node["id"])
+    notes, cursor = comments(node)
+    while True:
+        for note in notes:
+            if note["id"] == known:
+                return note
+        for note in notes:
+            author = (note.get("author") or {}).get("username")
+            if MARKER in (note.get("body") or "") and ctx.bot_username in (None, author):
+                return note
+        if cursor is None:
+            return None  # no comment yet, or a person deleted it
+        data = await _client(ctx).graphql(COMMENTS_QUERY, fullPath=group, iid=str(iid), notesAfter=cursor)
+        notes, cursor = comments(data["namespace"]["workItem"])
+
+
+async def handle_objective(job: Job, ctx: Context) -> Outcome:
+    """Lint one objective and create, update or leave alone its guidance comment."""
+    gl = _client(ctx)
+    group, iid = str(job.payload["group"]), int(job.payload["iid"])
+    labels = ctx.config.lint.labels
+    env = environment(ctx.settings.templates_dir)
+    with for_event(job.payload.get("event_uuid")):
+        data = await gl.graphql(OBJECTIVE_QUERY, fullPath=group, iid=str(iid))
+        node = (data.get("namespace") or {}).get("workItem")
+        if node is None or (node.get("workItemType") or {}).get("name") != "Epic":
+            return Outcome(result={"comment": "skipped", "why": "no such epic"})
+        objective = to_objective(node)
+        note = await find_own_note(ctx, node, group, iid)
+        if labels.objective not in objective.labels:
+            if note is None:
+                return Outcome(result={"comment": "none", "why": "not an objective"})
+            body = render_untracked(label=labels.objective, env=env)
+        else:
+            findings = lint_objective(objective, ctx.config.lint, dt.date.today())
+            body = render(findings, template_url=ctx.config.template_url, env=env)
+            if note is None and not any(f.severity != "suggestion" for f in findings):
+                return Outcome(result={"comment": "none", "why": "clean"})
+        if note is not None and note.get("body") == body:
+            await _remember(ctx, node["id"], note["id"])
+            return Outcome(result={"comment": "unchanged", "note": note["id"]})
+        if note is None:
+            created = await gl.create_note(node["id"], body)
+            await ctx.store.set_note(node["id"], created["id"])
+            logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
+            return Outcome(result={"comment": "created", "note": created["id"]})
+        await gl.update_note(note["id"], body)
+        await _remember(ctx, node["id"], note["id"])
+        logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
+        return Outcome(result={"comment": "updated", "note": note["id"]})
+
+
+async def _remember(ctx: Context, item: str, note_id: str) -> None:
+    if await ctx.store.get_note(item) != note_id:
+        await ctx.store.set_note(item, note_id)
+
+
+async def handle_initiative(job: Job, ctx: Context) -> Outcome:
+    """An initiative changed: re-lint the objective it belongs to."""
+    gl = _client(ctx)
+    with for_event(job.payload.get("event_uuid")):
+        data = await gl.graphql(
+            PARENT_QUERY, fullPath=str(job.payload["project"]), iid=str(job.payload["iid"])
+        )
+    parent = parent_of((data.get("namespace") or {}).get("workItem"))
+    located = group_from_url((parent or {}).get("webUrl"))
+    if located is None:
+        return Outcome(result={"parent": None})
+    group, iid = located
+    if not ctx.config.tracks(group):
+        return Outcome(result={"parent": f"{group}#{iid}", "tracked": False})
+    follow = objective_job(
+        group,
+        iid,
+        event_uuid=job.payload.get("event_uuid"),
+        delivery_key=job.delivery_key,
+        reason="initiative changed",
+    )
+    return Outcome(result={"parent": f"{group}#{iid}"}, follow_ups=[follow])
+
+
+def register(registry: Registry) -> None:
+    registry.register("objective")(handle_objective)
+    registry.register("initiative")(handle_initiative)
