@@ -25,18 +25,32 @@ GOOD_DESCRIPTION = (
     "## Success Criteria\n- Cycle time from 10 days (Jan 2026) to 7 days by 2027-06-30\n\n"
     "## Updates\n- 2026-11-02: pipelines for 6 of 9 services migrated.\n"
 )
-GOOD_LABELS = ["SP Objective", "SP Objective::Status::On Track", "Verifiable Outcome::Accepted", "UseCase::CI"]
+GOOD_LABELS = [
+    "SP Objective",
+    "SP Objective::Status::On Track",
+    "Verifiable Outcome::Accepted",
+    "UseCase::CI",
+]
 
 
 @pytest.fixture
 async def live(sim: TestClient[Any, Any], aiohttp_server: Any, tmp_path: Path) -> AsyncIterator[Service]:
     """The bot, talking to the simulator, with its group hook registered on ``am``."""
-    settings = Settings(webhook_secret=SECRET, gitlab_url=str(sim.make_url("")).rstrip("/"),
-                        gitlab_token="bot-token", data_dir=tmp_path, lease_seconds=5, _env_file=None)
+    settings = Settings(
+        webhook_secret=SECRET,
+        gitlab_url=str(sim.make_url("")).rstrip("/"),
+        gitlab_token="bot-token",
+        data_dir=tmp_path,
+        lease_seconds=5,
+        _env_file=None,
+    )
     async with running(settings, FileConfig()) as service:
         server = await aiohttp_server(make_bot_app(service.edge))
-        resp = await sim.post("/api/v4/groups/am/hooks", headers=CSM, json={
-            "url": str(server.make_url("/webhook")), "token": SECRET, "issues_events": True})
+        resp = await sim.post(
+            "/api/v4/groups/am/hooks",
+            headers=CSM,
+            json={"url": str(server.make_url("/webhook")), "token": SECRET, "issues_events": True},
+        )
         assert resp.status == 201
         yield service
 
@@ -51,21 +65,41 @@ async def settle(sim: TestClient[Any, Any], service: Service) -> None:
     raise AssertionError("the bot never settled")
 
 
-async def edit(sim: TestClient[Any, Any], iid: int = 1, namespace: str = "am/acme", token: str = "csm-token",
-               **fields: Any) -> None:
-    found = await sim.post("/api/graphql", headers={"PRIVATE-TOKEN": token}, json={
-        "query": "query($p: ID!, $i: String!) { namespace(fullPath: $p) { workItem(iid: $i) { id } } }",
-        "variables": {"p": namespace, "i": str(iid)}})
+async def edit(
+    sim: TestClient[Any, Any],
+    iid: int = 1,
+    namespace: str = "am/acme",
+    token: str = "csm-token",
+    **fields: Any,
+) -> None:
+    found = await sim.post(
+        "/api/graphql",
+        headers={"PRIVATE-TOKEN": token},
+        json={
+            "query": "query($p: ID!, $i: String!) { namespace(fullPath: $p) { workItem(iid: $i) { id } } }",
+            "variables": {"p": namespace, "i": str(iid)},
+        },
+    )
     item_id = (await found.json())["data"]["namespace"]["workItem"]["id"]
-    types = {"title": "String", "descriptionWidget": "WorkItemWidgetDescriptionInput",
-             "labelsWidget": "WorkItemWidgetLabelsUpdateInput", "stateEvent": "WorkItemStateEvent",
-             "startAndDueDateWidget": "WorkItemWidgetStartAndDueDateUpdateInput",
-             "assigneesWidget": "WorkItemWidgetAssigneesInput"}
+    types = {
+        "title": "String",
+        "descriptionWidget": "WorkItemWidgetDescriptionInput",
+        "labelsWidget": "WorkItemWidgetLabelsUpdateInput",
+        "stateEvent": "WorkItemStateEvent",
+        "startAndDueDateWidget": "WorkItemWidgetStartAndDueDateUpdateInput",
+        "assigneesWidget": "WorkItemWidgetAssigneesInput",
+    }
     params = "".join(f", ${k}: {types[k]}" for k in fields)
     inputs = "".join(f", {k}: ${k}" for k in fields)
-    resp = await sim.post("/api/graphql", headers={"PRIVATE-TOKEN": token}, json={
-        "query": f"mutation Edit($id: WorkItemID!{params}) {{ workItemUpdate(input: {{id: $id{inputs}}}) "
-                 "{ errors } }", "variables": {"id": item_id, **fields}})
+    resp = await sim.post(
+        "/api/graphql",
+        headers={"PRIVATE-TOKEN": token},
+        json={
+            "query": f"mutation Edit($id: WorkItemID!{params}) {{ workItemUpdate(input: {{id: $id{inputs}}}) "
+            "{ errors } }",
+            "variables": {"id": item_id, **fields},
+        },
+    )
     assert (await resp.json())["data"]["workItemUpdate"]["errors"] == []
 
 
@@ -97,11 +131,16 @@ async def test_one_comment_across_twenty_edits(sim: TestClient[Any, Any], live: 
         await settle(sim, live)
     notes = notes_on(sim)
     assert len(notes) == 1
-    assert MARKER in notes[0].body and notes[0].author_id == sim.server.app[GL].user_by_name("success-plan-bot").id
+    assert (
+        MARKER in notes[0].body
+        and notes[0].author_id == sim.server.app[GL].user_by_name("success-plan-bot").id
+    )
     assert "take 19" in notes[0].body
 
 
-async def test_an_edit_that_changes_no_finding_writes_nothing(sim: TestClient[Any, Any], live: Service) -> None:
+async def test_an_edit_that_changes_no_finding_writes_nothing(
+    sim: TestClient[Any, Any], live: Service
+) -> None:
     await edit(sim, title="GitLab CI")
     await settle(sim, live)
     [note] = notes_on(sim)
@@ -114,7 +153,9 @@ async def test_an_edit_that_changes_no_finding_writes_nothing(sim: TestClient[An
     assert notes_on(sim)[0].body == note.body and notes_on(sim)[0].updated_at == note.updated_at
 
 
-async def test_one_edit_costs_one_read_and_at_most_one_write(sim: TestClient[Any, Any], live: Service) -> None:
+async def test_one_edit_costs_one_read_and_at_most_one_write(
+    sim: TestClient[Any, Any], live: Service
+) -> None:
     before = len(await api_log(sim))
     await edit(sim, title="GitLab CI")
     await settle(sim, live)
@@ -134,17 +175,41 @@ async def test_fixed_objective_turns_resolved_and_clean_new_ones_get_none(
     await settle(sim, live)
     assert "doesn't meet the success-plan template" in notes_on(sim)[0].body
     await edit(sim, iid=2, namespace="am/acme/plan", stateEvent="CLOSE")  # the incomplete initiative
-    await edit(sim, title="Reduce cycle time for the payments team", descriptionWidget={"description": GOOD_DESCRIPTION},
-               labelsWidget={"addLabelIds": label_ids(sim, *GOOD_LABELS[2:])})
+    await edit(
+        sim,
+        title="Reduce cycle time for the payments team",
+        descriptionWidget={"description": GOOD_DESCRIPTION},
+        labelsWidget={"addLabelIds": label_ids(sim, *GOOD_LABELS[2:])},
+    )
     await settle(sim, live)
     [note] = notes_on(sim)
     assert "now meets the success-plan template" in note.body and "Must fix" not in note.body
     # An objective that is already clean when the bot first sees it gets no comment at all.
-    seed = {"groups": [{"path": "am/acme", "objectives": [{
-        "title": "Reduce release risk with merge trains", "description": GOOD_DESCRIPTION,
-        "labels": GOOD_LABELS, "assignees": ["dana.csm"], "due_date": "2027-05-31",
-        "initiatives": [{"project": "plan", "title": "Pilot merge trains", "due_date": "2027-01-31",
-                         "assignees": ["dana.csm"], "labels": ["SP Initiative::Status::On Track"]}]}]}]}
+    seed = {
+        "groups": [
+            {
+                "path": "am/acme",
+                "objectives": [
+                    {
+                        "title": "Reduce release risk with merge trains",
+                        "description": GOOD_DESCRIPTION,
+                        "labels": GOOD_LABELS,
+                        "assignees": ["dana.csm"],
+                        "due_date": "2027-05-31",
+                        "initiatives": [
+                            {
+                                "project": "plan",
+                                "title": "Pilot merge trains",
+                                "due_date": "2027-01-31",
+                                "assignees": ["dana.csm"],
+                                "labels": ["SP Initiative::Status::On Track"],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
     import yaml
 
     assert (await sim.post("/-/sim/seed", data=yaml.safe_dump(seed))).status == 201
@@ -154,13 +219,20 @@ async def test_fixed_objective_turns_resolved_and_clean_new_ones_get_none(
     assert job.result["comment"] == "none" and notes_on(sim, 2) == []
 
 
-async def test_retries_after_429_and_500_land_the_comment_once(sim: TestClient[Any, Any], live: Service) -> None:
+async def test_retries_after_429_and_500_land_the_comment_once(
+    sim: TestClient[Any, Any], live: Service
+) -> None:
     await edit(sim, title="GitLab CI")
     await settle(sim, live)
     [first] = notes_on(sim)
     # Every bot call now meets a 429, then two 500s, before GitLab answers.
-    await sim.post("/-/sim/faults", json=[{"path": "^/api/graphql$", "status": 429, "retry_after": 1, "count": 1},
-                                          {"path": "^/api/graphql$", "status": 500, "count": 2}])
+    await sim.post(
+        "/-/sim/faults",
+        json=[
+            {"path": "^/api/graphql$", "status": 429, "retry_after": 1, "count": 1},
+            {"path": "^/api/graphql$", "status": 500, "count": 2},
+        ],
+    )
     gl = sim.server.app[GL]
     del gl.notes[first.id]  # so that the bot must create a note again, through the faults
     item = gl.item_by_iid("am/acme", 1)
@@ -206,9 +278,12 @@ async def test_a_deleted_comment_is_made_again(sim: TestClient[Any, Any], live: 
 
 
 async def test_hostile_text_cannot_act_on_gitlab(sim: TestClient[Any, Any], live: Service) -> None:
-    hostile = ("## Summary\n/close\n@all please look #1 &1 !1 ~\"Priority::1\" %\"v1\" $1\n\n"
-               "## Success Criteria\n- /assign @root increase usage\n- improve things for @dana.csm see "
-               "https://gitlab.test/am/acme/plan/-/issues/1\n- <img src=x onerror=alert(1)> `code` [x](javascript:y)\n")
+    hostile = (
+        '## Summary\n/close\n@all please look #1 &1 !1 ~"Priority::1" %"v1" $1\n\n'
+        "## Success Criteria\n- /assign @root increase usage\n- improve things for @dana.csm see "
+        "https://gitlab.test/am/acme/plan/-/issues/1\n"
+        "- <img src=x onerror=alert(1)> `code` [x](javascript:y)\n"
+    )
     await edit(sim, title="/label ~Bug @all &1 #2", descriptionWidget={"description": hostile})
     await settle(sim, live)
     [note] = notes_on(sim)
