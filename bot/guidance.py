@@ -9,6 +9,7 @@ from bot import log
 from bot.comment import MARKER, render, render_untracked
 from bot.events import group_from_url
 from bot.gitlab import GitLabClient, for_event
+from bot.rebuilds import note_changes
 from bot.rules import lint_objective
 from bot.store.base import Job, NewJob
 from bot.templating import environment
@@ -70,28 +71,30 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         if node is None or (node.get("workItemType") or {}).get("name") != "Epic":
             return Outcome(result={"comment": "skipped", "why": "no such epic"})
         objective = to_objective(node)
+        tracked = labels.objective in objective.labels
+        rebuild = await note_changes(ctx, group, node, tracked=tracked, reason=str(job.payload.get("reason")))
         note = await find_own_note(ctx, node, group, iid)
-        if labels.objective not in objective.labels:
+        if not tracked:
             if note is None:
-                return Outcome(result={"comment": "none", "why": "not an objective"})
+                return Outcome(result={"comment": "none", "why": "not an objective", "rebuild": rebuild})
             body = render_untracked(label=labels.objective, env=env)
         else:
             findings = lint_objective(objective, ctx.config.lint, dt.date.today())
             body = render(findings, template_url=ctx.config.template_url, env=env)
             if note is None and not any(f.severity != "suggestion" for f in findings):
-                return Outcome(result={"comment": "none", "why": "clean"})
+                return Outcome(result={"comment": "none", "why": "clean", "rebuild": rebuild})
         if note is not None and note.get("body") == body:
             await _remember(ctx, node["id"], note["id"])
-            return Outcome(result={"comment": "unchanged", "note": note["id"]})
+            return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
         if note is None:
             created = await gl.create_note(node["id"], body)
             await ctx.store.set_note(node["id"], created["id"])
             logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
-            return Outcome(result={"comment": "created", "note": created["id"]})
+            return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})
         await gl.update_note(note["id"], body)
         await _remember(ctx, node["id"], note["id"])
         logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
-        return Outcome(result={"comment": "updated", "note": note["id"]})
+        return Outcome(result={"comment": "updated", "note": note["id"], "rebuild": rebuild})
 
 
 async def _remember(ctx: Context, item: str, note_id: str) -> None:

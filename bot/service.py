@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot import deliveries, guidance, log
+from bot import deliveries, guidance, log, rebuilds
 from bot.gitlab import GitLabClient, GitLabError
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
@@ -29,6 +29,7 @@ def build_registry() -> Registry:
     registry = Registry()
     deliveries.register(registry)
     guidance.register(registry)
+    rebuilds.register(registry)
     return registry
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,19 @@ class DeckProject(BaseModel):
     # The token itself never lives in the YAML: name an environment variable or a file.
     trigger_token_env: str | None = None
     trigger_token_file: Path | None = None
+
+    def trigger_token(self) -> str | None:
+        """The pipeline trigger token, read now from its environment variable or file."""
+        if self.trigger_token_env and os.environ.get(self.trigger_token_env):
+            return os.environ[self.trigger_token_env].strip()
+        if self.trigger_token_file is not None:
+            try:
+                return self.trigger_token_file.read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                raise ConfigError(
+                    f"{self.trigger_token_file}: cannot read the trigger token ({exc.strerror})"
+                ) from None
+        return None
 
 
 class TrackedGroup(BaseModel):
@@ -57,6 +71,11 @@ class FileConfig(BaseModel):
     def group(self, group_path: str) -> TrackedGroup | None:
         """The configured entry for exactly this group, if any."""
         return next((g for g in self.groups if g.path == group_path), None)
+
+    def deck(self, group_path: str) -> DeckProject | None:
+        """The deck project of a customer group; None means the group never rebuilds a deck."""
+        entry = self.group(group_path)
+        return entry.deck if entry is not None else None
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -116,6 +135,8 @@ class Settings(BaseSettings):
     dedupe_retention_days: int = 8
     notes_per_minute: int = 60
     templates_dir: Path | None = None
+    rebuild_window_seconds: float = 60.0
+    rebuild_max_wait_seconds: float = 300.0
 
     @field_validator("signing_secret")
     @classmethod

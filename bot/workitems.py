@@ -88,7 +88,8 @@ query Parent($fullPath: ID!, $iid: String!) {
 """
 
 
-def _widget(node: dict[str, Any], kind: str) -> dict[str, Any]:
+def widget(node: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The widget of *kind* (``LABELS``, ``HIERARCHY``…) of a work item node, or an empty dict."""
     return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
 
 
@@ -97,15 +98,15 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _common(node: dict[str, Any]) -> dict[str, Any]:
-    dates = _widget(node, "START_AND_DUE_DATE")
+    dates = widget(node, "START_AND_DUE_DATE")
     return {
         "title": node.get("title") or "",
         "description": node.get("description") or "",
         "state": "opened" if node.get("state") == "OPEN" else "closed",
         "url": node.get("webUrl"),
-        "labels": [n["title"] for n in ((_widget(node, "LABELS").get("labels") or {}).get("nodes") or [])],
+        "labels": [n["title"] for n in ((widget(node, "LABELS").get("labels") or {}).get("nodes") or [])],
         "assignees": [
-            n["username"] for n in ((_widget(node, "ASSIGNEES").get("assignees") or {}).get("nodes") or [])
+            n["username"] for n in ((widget(node, "ASSIGNEES").get("assignees") or {}).get("nodes") or [])
         ],
         "start_date": _date(dates.get("startDate")),
         "due_date": _date(dates.get("dueDate")),
@@ -115,7 +116,7 @@ def _common(node: dict[str, Any]) -> dict[str, Any]:
 
 def to_objective(node: dict[str, Any]) -> Objective:
     """An Objective from a work item node read with the queries above."""
-    children = ((_widget(node, "HIERARCHY").get("children") or {}).get("nodes")) or []
+    children = ((widget(node, "HIERARCHY").get("children") or {}).get("nodes")) or []
     return Objective(
         **_common(node),
         updated_at=_date(node.get("updatedAt")),
@@ -125,7 +126,7 @@ def to_objective(node: dict[str, Any]) -> Objective:
 
 def comments(node: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
     """The first note of each comment thread, and the cursor of the next page (None at the end)."""
-    page = _widget(node, "NOTES").get("discussions") or {}
+    page = widget(node, "NOTES").get("discussions") or {}
     notes = [n for d in page.get("nodes") or [] for n in (d.get("notes") or {}).get("nodes") or []]
     info = page.get("pageInfo") or {}
     return notes, info.get("endCursor") if info.get("hasNextPage") else None
@@ -135,7 +136,7 @@ def parent_of(node: dict[str, Any] | None) -> dict[str, Any] | None:
     """The ``parent`` of a work item read with PARENT_QUERY."""
     if not node:
         return None
-    parent: dict[str, Any] | None = _widget(node, "HIERARCHY").get("parent")
+    parent: dict[str, Any] | None = widget(node, "HIERARCHY").get("parent")
     return parent
 
 

@@ -172,3 +172,28 @@ class StoreContract:
         assert await store.get_note(item) == "gid://gitlab/Note/2"
         await store.set_note(item, None)
         assert await store.get_note(item) is None
+
+    async def test_schedule_debounces_within_the_maximum_wait(self, store: Store) -> None:
+        rebuild = NewJob(kind="rebuild", payload={"group": "acme"}, unique_key="rebuild:acme")
+        assert await store.schedule(rebuild, now=NOW, window=60, max_wait=300)
+        for t in range(10, 400, 10):  # an edit every 10 s for almost 7 minutes
+            assert not await store.schedule(rebuild, now=NOW + t, window=60, max_wait=300)
+        [job] = await store.list_jobs("pending", kind="rebuild")
+        assert job.run_at == NOW + 300  # never postponed past the maximum wait
+        assert job.payload["changes"] == 40
+        assert await store.claim("w", now=NOW + 299, lease_seconds=30) is None
+        running = await store.claim("w", now=NOW + 300, lease_seconds=30)
+        assert running is not None
+        # A change while it runs causes exactly one more.
+        assert await store.schedule(rebuild, now=NOW + 301, window=60, max_wait=300)
+        assert not await store.schedule(rebuild, now=NOW + 302, window=60, max_wait=300)
+        assert len(await store.list_jobs("pending", kind="rebuild")) == 1
+
+    async def test_values_by_namespace(self, store: Store) -> None:
+        await store.set_values("fingerprint", {"a": "1", "b": "2"})
+        await store.set_values("checkpoint", {"a": "2026-11-22T00:00:00Z"})
+        assert await store.get_values("fingerprint") == {"a": "1", "b": "2"}
+        assert await store.get_values("fingerprint", ["b", "c"]) == {"b": "2"}
+        await store.set_values("fingerprint", {"a": None, "b": "3"})
+        assert await store.get_values("fingerprint") == {"b": "3"}
+        assert await store.get_values("checkpoint") == {"a": "2026-11-22T00:00:00Z"}

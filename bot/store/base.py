@@ -129,8 +129,18 @@ class Store(abc.ABC):
         """Give a leased job back untouched (shutdown): pending again, attempt not counted."""
 
     @abc.abstractmethod
-    async def list_jobs(self, state: JobState | None = None, limit: int = 1000) -> list[Job]:
-        """Jobs, newest first, optionally of one state."""
+    async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:
+        """Debounce *job* on its unique key; True when a new job was created.
+
+        The first call opens a window: the job runs at ``now + window``. Later calls while it
+        waits push that back to ``now + window``, but never past ``max_wait`` after the first.
+        """
+
+    @abc.abstractmethod
+    async def list_jobs(
+        self, state: JobState | None = None, limit: int = 1000, kind: str | None = None
+    ) -> list[Job]:
+        """Jobs, newest first, optionally of one state and one kind."""
 
     @abc.abstractmethod
     async def retry(self, job_id: int, *, now: float) -> bool:
@@ -159,3 +169,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def set_note(self, item: str, note_id: str | None) -> None:
         """Remember (or, with None, forget) the bot's comment on *item*."""
+
+    @abc.abstractmethod
+    async def get_values(self, namespace: str, keys: list[str] | None = None) -> dict[str, str]:
+        """Stored values of *namespace* (fingerprints, checkpoints…), all or only *keys*."""
+
+    @abc.abstractmethod
+    async def set_values(self, namespace: str, values: dict[str, str | None]) -> None:
+        """Store values in one transaction; None deletes the key."""

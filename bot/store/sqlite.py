@@ -54,6 +54,13 @@ CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_key);
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
     WHERE state = 'pending' AND unique_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_unique_running ON jobs (unique_key, state);
+CREATE TABLE IF NOT EXISTS kv (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
 CREATE TABLE IF NOT EXISTS notes (
     item TEXT PRIMARY KEY,
     note_id TEXT NOT NULL,
@@ -89,13 +96,13 @@ def _row_to_job(row: Any) -> Job:
     )
 
 
-def _job_params(job: NewJob, now: float) -> tuple[Any, ...]:
+def _job_params(job: NewJob, now: float, run_at: float | None = None) -> tuple[Any, ...]:
     return (
         job.kind,
         json.dumps(job.payload),
         job.delivery_key,
         job.unique_key,
-        job.run_at if job.run_at is not None else now,
+        run_at if run_at is not None else job.run_at if job.run_at is not None else now,
         now,
         now,
     )
@@ -296,8 +303,25 @@ class SQLiteStore(Store):
             now,
         )
 
-    async def list_jobs(self, state: JobState | None = None, limit: int = 1000) -> list[Job]:
-        where, params = ("WHERE state = ?", (state,)) if state else ("", ())
+    async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE jobs SET run_at = MIN(MAX(run_at, ?), created_at + ?), updated_at = ?, payload = "
+                "json_set(payload, '$.changes', COALESCE(json_extract(payload, '$.changes'), 1) + 1) "
+                "WHERE unique_key = ? AND state = 'pending'",
+                (now + window, max_wait, now, job.unique_key),
+            )
+            if cursor.rowcount:
+                return False
+            await db.execute(_INSERT_JOB, _job_params(job, now, run_at=now + window))
+            return True
+
+    async def list_jobs(
+        self, state: JobState | None = None, limit: int = 1000, kind: str | None = None
+    ) -> list[Job]:
+        clauses = [c for c, v in (("state = ?", state), ("kind = ?", kind)) if v]
+        params = [v for v in (state, kind) if v]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         async with self._lock:
             cursor = await self.db.execute(
                 f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?",
@@ -372,3 +396,35 @@ class SQLiteStore(Store):
                     "updated_at = excluded.updated_at",
                     (item, note_id, time.time()),
                 )
+
+    # -- small values: fingerprints, checkpoints ------------------------------------------
+
+    async def get_values(self, namespace: str, keys: list[str] | None = None) -> dict[str, str]:
+        async with self._lock:
+            if keys is None:
+                cursor = await self.db.execute("SELECT key, value FROM kv WHERE namespace = ?", (namespace,))
+                rows = list(await cursor.fetchall())
+            else:
+                rows = []
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    marks = ", ".join("?" * len(chunk))
+                    cursor = await self.db.execute(
+                        f"SELECT key, value FROM kv WHERE namespace = ? AND key IN ({marks})",
+                        (namespace, *chunk),
+                    )
+                    rows += list(await cursor.fetchall())
+        return {str(k): str(v) for k, v in rows}
+
+    async def set_values(self, namespace: str, values: dict[str, str | None]) -> None:
+        async with self._tx() as db:
+            for key, value in values.items():
+                if value is None:
+                    await db.execute("DELETE FROM kv WHERE namespace = ? AND key = ?", (namespace, key))
+                else:
+                    await db.execute(
+                        "INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, "
+                        "updated_at = excluded.updated_at",
+                        (namespace, key, value, time.time()),
+                    )
