@@ -154,14 +154,25 @@ def parse(markdown: str) -> Description:
 
 def dated_entries(section: Section) -> list[dt.date]:
     """Dates that open an entry of ``## Updates`` (bullet, paragraph or sub-heading)."""
-    dates: list[dt.date] = []
+    return [when for when, _ in dated_blocks(section)]
+
+
+def latest_entry(section: Section) -> str:
+    """The text of the newest dated entry of ``## Updates``, or an empty string."""
+    blocks = dated_blocks(section)
+    return max(blocks, key=lambda pair: pair[0])[1] if blocks else ""
+
+
+def dated_blocks(section: Section) -> list[tuple[dt.date, str]]:
+    """``(date, text)`` for each dated line of a section."""
+    dates: list[tuple[dt.date, str]] = []
     for block in section.blocks:
         for line in block.text.splitlines():
             match = _ISO_DATE.search(line[:40])
             if match is None:
                 continue
             try:
-                dates.append(dt.date(int(match[1]), int(match[2]), int(match[3])))
+                dates.append((dt.date(int(match[1]), int(match[2]), int(match[3])), block.text))
             except ValueError:
                 continue
     return dates

@@ -59,6 +59,7 @@ COMMENTS_QUERY = (
 PLAN_QUERY = (
     "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState) {\n"
     "  namespace(fullPath: $fullPath) {\n"
+    "    name\n"
     "    workItems(types: [EPIC], first: 50, after: $after, updatedAfter: $updatedAfter,"
     " state: $state, includeDescendants: true) {\n"
     "      pageInfo { hasNextPage endCursor }\n"

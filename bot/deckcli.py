@@ -1,0 +1,204 @@
+"""``python -m bot deck build|status``: write the customer deck, or show the rebuilds."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bot import deckmodel, deckpptx, log, timeline
+from bot.gitlab import GitLabClient, GitLabError
+from bot.progress import Progress
+from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
+from bot.store import open_store
+from bot.templating import environment
+from bot.workitems import PLAN_QUERY, to_objective, widget
+
+FORMATS = ("html", "pptx")
+
+
+def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    deck = commands.add_parser("deck", help="build the customer deck, or show deck rebuilds")
+    sub = deck.add_subparsers(dest="deck_command", required=True, parser_class=parser_class)
+    build = sub.add_parser("build", help="read the group's plan through GraphQL and write the deck")
+    build.add_argument("--group", required=True, help="full path of the customer group")
+    build.add_argument("--out", required=True, type=Path, help="directory to write index.html, deck.pptx, …")
+    build.add_argument("--format", default="html,pptx", help="comma-separated: html, pptx (default both)")
+    build.add_argument("--closed-days", type=int, default=90, help="how far back 'recently completed' goes")
+    build.add_argument(
+        "--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
+    )
+    build.set_defaults(func=cmd_build)
+    status = sub.add_parser("status", help="the last rebuilds and their pipelines")
+    status.add_argument("--group", help="only this group")
+    status.add_argument("--format", choices=["text", "json"], default="text")
+    status.set_defaults(func=cmd_status)
+
+
+async def read_plan(
+    gl: GitLabClient, group: str, progress: Progress | None = None
+) -> tuple[str, list[Any], int]:
+    """``(group name, epic nodes with their initiatives, GraphQL requests made)``: one request per page."""
+    nodes: list[Any] = []
+    after: str | None = None
+    name, requests = group, 0
+    while True:
+        data = await gl.graphql(PLAN_QUERY, fullPath=group, after=after)
+        requests += 1
+        namespace = data.get("namespace")
+        if namespace is None:
+            raise ConfigError(f"group {group} not found, or the token cannot see it")
+        name = namespace.get("name") or group
+        page = namespace["workItems"]
+        nodes += page["nodes"] or []
+        if progress is not None:
+            progress.step(
+                requests, requests + int(page["pageInfo"]["hasNextPage"]), f"read {len(nodes)} epics"
+            )
+        if not page["pageInfo"]["hasNextPage"]:
+            return name, nodes, requests
+        after = page["pageInfo"]["endCursor"]
+
+
+def render(deck: deckmodel.Deck, out: Path, formats: set[str], settings: Settings) -> dict[str, Any]:
+    """Write the deck files; returns what was written."""
+    out.mkdir(parents=True, exist_ok=True)
+    svg = timeline.render(deck)
+    (out / "timeline.svg").write_text(svg, encoding="utf-8")
+    written: dict[str, Any] = {"timeline": str(out / "timeline.svg")}
+    if "html" in formats:
+        html = (
+            environment(settings.templates_dir)
+            .get_template("deck/deck.html")
+            .render(deck=deck, timeline_svg=svg, generated=f"generated {deck.today}")
+        )
+        (out / "index.html").write_text(html, encoding="utf-8")
+        written["html"] = str(out / "index.html")
+        written["html_slides"] = len(deck.objectives) + 7
+    if "pptx" in formats:
+        written["pptx_slides"] = deckpptx.write(deck, out / "deck.pptx")
+        written["pptx"] = str(out / "deck.pptx")
+    return written
+
+
+async def build(
+    settings: Settings,
+    config: FileConfig,
+    group: str,
+    out: Path,
+    formats: set[str],
+    closed_days: int,
+    today: dt.date,
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    progress = Progress("deck build")
+    async with GitLabClient(settings) as gl:
+        name, nodes, requests = await read_plan(gl, group, progress)
+    label = config.lint.labels.objective
+    objectives = [
+        to_objective(n)
+        for n in nodes
+        if label in [x["title"] for x in (widget(n, "LABELS").get("labels") or {}).get("nodes") or []]
+    ]
+    progress.step(1, 3, "lint and lay out")
+    deck = deckmodel.build(group, name, objectives, config=config.lint, today=today, closed_days=closed_days)
+    progress.step(2, 3, "render")
+    written = render(deck, out, formats, settings)
+    progress.step(3, 3, "done")
+    progress.finish()
+    items = len(nodes) + sum(len(o.children or []) for o in objectives)
+    return {
+        **written,
+        "objectives": len(objectives),
+        "items": items,
+        "graphql_requests": requests,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    log.configure(args.log_level if hasattr(args, "log_level") else "info")
+    formats = {f.strip() for f in args.format.split(",") if f.strip()}
+    if not formats or formats - set(FORMATS):
+        raise ConfigError(f"--format takes html, pptx or both, not {args.format!r}")
+    if settings.gitlab_token is None:
+        raise ConfigError("BOT_GITLAB_TOKEN is not set: deck build reads the plan through GitLab's API")
+    config = load_file_config(settings.config)
+    try:
+        result = asyncio.run(
+            build(
+                settings,
+                config,
+                args.group,
+                args.out,
+                formats,
+                args.closed_days,
+                args.today or dt.date.today(),
+            )
+        )
+    except GitLabError as exc:
+        raise ConfigError(str(exc)) from None
+    print(
+        f"Deck for {args.group}: {result['objectives']} objectives, {result['items']} items, "
+        f"{result['graphql_requests']} GraphQL request(s), {result['seconds']} s"
+    )
+    for key in ("html", "pptx", "timeline"):
+        if key in result:
+            print(f"  {result[key]}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = load_settings()
+
+    async def read() -> list[Any]:
+        store = open_store(settings)
+        await store.open()
+        try:
+            return await store.list_jobs(kind="rebuild", limit=500)
+        finally:
+            await store.close()
+
+    jobs = asyncio.run(read())
+    groups: dict[str, dict[str, Any]] = {}
+    for job in jobs:  # newest first
+        group = job.payload.get("group")
+        if args.group and group != args.group:
+            continue
+        entry = groups.setdefault(group, {"group": group, "last": None, "waiting": None, "rebuilds": 0})
+        entry["rebuilds"] += 1
+        if job.state == "pending":
+            entry["waiting"] = {"run_at": job.run_at, "changes": job.payload.get("changes", 1)}
+        elif entry["last"] is None and job.state in ("done", "dead", "running"):
+            result = job.result or {}
+            entry["last"] = {
+                "state": job.state,
+                "at": job.updated_at,
+                "pipeline_url": result.get("pipeline_url"),
+                "via": result.get("via"),
+                "reason": result.get("reason"),
+                "error": job.last_error,
+            }
+    report = list(groups.values())
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+        return 0
+    if not report:
+        print("No deck rebuilds yet." if not args.group else f"No deck rebuilds for {args.group} yet.")
+        return 0
+    for entry in report:
+        print(entry["group"])
+        last = entry["last"]
+        if last:
+            when = dt.datetime.fromtimestamp(last["at"], dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            what = last["pipeline_url"] or last["error"] or last["state"]
+            print(f"  last rebuild: {last['state']} at {when}: {what}")
+        if entry["waiting"]:
+            at = dt.datetime.fromtimestamp(entry["waiting"]["run_at"], dt.UTC).strftime("%H:%M:%S UTC")
+            print(f"  waiting: {entry['waiting']['changes']} change(s), starts at {at}")
+    return 0 if all((e["last"] or {}).get("state") != "dead" for e in report) else 1

@@ -1,0 +1,186 @@
+"""The deck: read through GraphQL from the simulator, written as HTML, PPTX and SVG, checked as a person would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from pptx import Presentation
+
+from bot import deckmodel
+from bot.deckcli import build
+from bot.lintconfig import LintConfig
+from bot.lintinput import from_markdown
+from bot.plan import Initiative, Objective
+from bot.settings import FileConfig, Settings
+from tests.proc import bot_env
+
+TODAY = dt.date(2026, 11, 22)
+DATA = Path(__file__).parent / "data"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def settings_for(sim: TestClient[Any, Any]) -> Settings:
+    return Settings(gitlab_url=str(sim.make_url("")).rstrip("/"), gitlab_token="bot-token", _env_file=None)
+
+
+@pytest.fixture
+async def built(sim: TestClient[Any, Any], tmp_path: Path) -> dict[str, Any]:
+    result = await build(settings_for(sim), FileConfig(), "am/acme", tmp_path, {"html", "pptx"}, 90, TODAY)
+    return {**result, "out": tmp_path}
+
+
+async def test_deck_files_are_written_from_one_graphql_request(built: dict[str, Any]) -> None:
+    assert built["graphql_requests"] == 1 and built["objectives"] == 1
+    out: Path = built["out"]
+    assert {p.name for p in out.iterdir()} == {"index.html", "deck.pptx", "timeline.svg"}
+
+
+async def test_html_is_self_contained_and_navigable(built: dict[str, Any]) -> None:
+    html = (built["out"] / "index.html").read_text()
+    assert html.count('<section class="slide') == built["html_slides"] == 8
+    for external in ("<link", 'src="http', "@import", "url(http"):
+        assert external not in html
+    assert "ArrowRight" in html and "@media print" in html and "page-break-after: always" in html
+    assert "Reduce cycle time for payments" in html and "Migrate pipelines" in html
+    assert "<svg" in html  # the timeline is inline
+
+
+async def test_timeline_svg_is_valid_and_marks_today(built: dict[str, Any]) -> None:
+    root = ET.parse(built["out"] / "timeline.svg").getroot()
+    assert root.tag.endswith("svg")
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Today" in texts and "Reduce cycle time for payments" in texts
+
+
+async def test_pptx_reopens_with_the_expected_slides(built: dict[str, Any]) -> None:
+    prs = Presentation(str(built["out"] / "deck.pptx"))
+    assert len(prs.slides) == built["pptx_slides"] == 7
+    texts = [
+        "\n".join(
+            shape.text_frame.text for shape in slide.shapes if shape.has_text_frame and shape.text_frame.text
+        )
+        + "\n".join(
+            c.text for shape in slide.shapes if shape.has_table for r in shape.table.rows for c in r.cells
+        )
+        for slide in prs.slides
+    ]
+    assert "Reduce cycle time for payments" in texts[1]
+    assert "Migrate pipelines" in texts[1] and "@dana.csm" in texts[1]
+    assert "TIMELINE" in texts[2] and "Today" in texts[2]
+    assert [t.split("\n")[0] for t in texts[3:]] == ["WINS", "RISKS", "NEXT STEPS", "PLAN HEALTH"]
+    assert prs.slide_width > prs.slide_height  # 16:9
+
+
+def test_deck_model_picks_completed_risks_and_next_steps() -> None:
+    def corpus(name: str) -> Objective:
+        return from_markdown((DATA / "objectives" / f"{name}.md").read_text(), name)
+
+    cycle, sast, jenkins = (
+        corpus("good-cycle-time"),
+        corpus("good-security-sast"),
+        corpus("good-jenkins-retirement"),
+    )
+    soon, late = (
+        Initiative(
+            title=t,
+            due_date=TODAY + dt.timedelta(days=d),
+            assignees=["li.wei"],
+            labels=["SP Initiative::Status::On Track"],
+        )
+        for t, d in (("Soon", 10), ("Late one", -3))
+    )
+    cycle = cycle.model_copy(update={"children": [soon, late]})
+    jenkins = jenkins.model_copy(update={"state": "closed", "closed_at": TODAY - dt.timedelta(days=20)})
+    deck = deckmodel.build("acme", "Acme", [cycle, sast, jenkins], config=LintConfig(), today=TODAY)
+    assert [o.title for o in deck.objectives] == [cycle.title, sast.title]
+    assert [i.title for i in deck.completed] == [jenkins.title]
+    assert {i.title for i in deck.risks} == {"Late one", sast.title}
+    assert next(i for i in deck.risks if i.title == sast.title).detail.startswith("Status: Watchpoint")
+    assert [(i.title, i.when) for i in deck.next_steps] == [("Soon", TODAY + dt.timedelta(days=10))]
+    assert deck.objectives[0].progress == 0 and deck.objectives[0].total == 2
+    assert deck.plan_findings == []
+
+
+@pytest.mark.skipif(not CHROMIUM and os.environ.get("CI") != "true", reason="Chromium is not installed")
+async def test_every_slide_renders_in_chromium_and_is_not_blank(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    assert CHROMIUM, "CI must have Chromium (.ci/run installs Debian's chromium)"
+    index = built["out"] / "index.html"
+    for n in range(1, built["html_slides"] + 1):
+        shot = tmp_path / f"slide-{n}.png"
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / f'profile-{n}'}",
+                "--hide-scrollbars",
+                "--window-size=1328,768",
+                f"--screenshot={shot}",
+                f"file://{index}#{n}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        image = Image.open(shot).convert("L").crop((40, 40, 1280, 700))  # inside the slide
+        histogram = image.histogram()
+        dark = sum(histogram[:160])
+        assert dark > 2000, f"slide {n} looks blank ({dark} dark pixels)"
+        assert sum(1 for count in histogram if count) > 20, f"slide {n} has no detail"
+
+
+def test_deck_build_cli_needs_a_token_and_a_known_format(tmp_path: Path) -> None:
+    env = bot_env(tmp_path, 1)
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "deck", "build", "--group", "x", "--out", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "BOT_GITLAB_TOKEN is not set" in missing.stderr
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "deck",
+            "build",
+            "--group",
+            "x",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "pdf",
+        ],
+        env={**env, "BOT_GITLAB_TOKEN": "t"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "--format takes html, pptx or both" in bad.stderr
+    status = subprocess.run(
+        [sys.executable, "-m", "bot", "deck", "status", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert status.returncode == 0 and json.loads(status.stdout) == []
