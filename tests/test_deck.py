@@ -1,4 +1,4 @@
-"""The deck: read through GraphQL from the simulator, written as HTML, PPTX and SVG, checked as a person would."""
+"""The deck: read through GraphQL, written as HTML, PPTX and SVG, checked as people would see it."""
 
 from __future__ import annotations
 
