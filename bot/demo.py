@@ -17,14 +17,13 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot import hookadmin, log
+from bot import deckcli, hookadmin, log
 from bot.comment import MARKER
 from bot.gitlab import GitLabClient
-from bot.lintconfig import LintConfig
 from bot.report import Result, as_json, as_text
 from bot.rules import lint_objective, lint_plan
 from bot.service import running
-from bot.settings import FileConfig, Settings
+from bot.settings import DeckProject, FileConfig, Settings, TrackedGroup
 from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import DISPATCHER
@@ -33,10 +32,9 @@ from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, to_objective
 
 GROUP = "account-management/acme-corp"
 HOOK_GROUP = "account-management"
-NOT_YET = (
-    "Not built yet, so not shown: deck rebuilds and the deck itself. This demo prints only what the bot "
-    "really did."
-)
+DECK_PROJECT = f"{GROUP}/success-plan-deck"
+TRIGGER_TOKEN = "glptt-demo-acme-deck"  # matches bot/sim/demo_plan.yaml
+DEMO_WINDOW = 1.0  # seconds; 60 by default, shortened so the demo finishes quickly
 
 
 def add_parser(commands: Any) -> None:
@@ -48,7 +46,9 @@ def add_parser(commands: Any) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     log.configure("warning")
     shutil.rmtree(args.out / "var", ignore_errors=True)
-    args.out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(args.out / "deck", ignore_errors=True)
+    (args.out / "var").mkdir(parents=True, exist_ok=True)
+    (args.out / "var" / "deck-trigger-token").write_text(TRIGGER_TOKEN + "\n", encoding="utf-8")
     return asyncio.run(run(args.out))
 
 
@@ -173,12 +173,21 @@ async def run(out: Path) -> int:
         data_dir=out / "var",
         host="127.0.0.1",
         port=bot_port,
+        rebuild_window_seconds=DEMO_WINDOW,
+    )
+    config = FileConfig(
+        groups=[
+            TrackedGroup(
+                path=GROUP,
+                deck=DeckProject(project=DECK_PROJECT, trigger_token_file=out / "var" / "deck-trigger-token"),
+            )
+        ]
     )
     print("success-plan-bot demo\n")
     print(f"  GitLab simulator  {sim_url}  (group {GROUP}: 3 objectives, 3 initiatives)")
     print(f"  Bot               {bot_url}  (secret generated for this run, store in {out / 'var'})\n")
     try:
-        async with running(settings, FileConfig()) as service:
+        async with running(settings, config) as service:
             bot_runner = await _start(make_bot_app(service.edge), bot_port)
             admin = _settings(sim_url, "demo-admin-token", webhook_secret=secret)
             async with GitLabClient(admin) as gl:
@@ -210,18 +219,22 @@ async def run(out: Path) -> int:
                     n async for n in gl.graphql_pages(PLAN_QUERY, ["namespace", "workItems"], fullPath=GROUP)
                 ]
                 epic_comments = await _comments(gl, nodes)
+            rebuilds = [j.result for j in await service.store.list_jobs("done", kind="rebuild")]
+            deck = await deckcli.build(
+                settings, config, GROUP, out / "deck", {"html", "pptx"}, 90, dt.date.today()
+            )
             await bot_runner.cleanup()
     finally:
         await sim_runner.cleanup()
-    config, today = LintConfig(), dt.date.today()
+    lint_config, today = config.lint, dt.date.today()
     objectives = [
         to_objective(n)
         for n in nodes
-        if config.labels.objective
+        if lint_config.labels.objective
         in [label["title"] for w in n["widgets"] if w["type"] == "LABELS" for label in w["labels"]["nodes"]]
     ]
-    results = [Result(o.url or o.title, o.title, lint_objective(o, config, today)) for o in objectives]
-    results.append(Result(GROUP, GROUP, lint_plan(objectives, config), plan=True))
+    results = [Result(o.url or o.title, o.title, lint_objective(o, lint_config, today)) for o in objectives]
+    results.append(Result(GROUP, GROUP, lint_plan(objectives, lint_config), plan=True))
     report = as_text(results)
     print("4. The plan as it stands now, read back through GraphQL and linted:\n")
     print("   " + report.replace("\n", "\n   "))
@@ -240,9 +253,20 @@ async def run(out: Path) -> int:
         print(f"   #{iid} {title}: comments/objective-{iid}.md")
         print("      " + body.strip().replace("\n", "\n      ")[:1500])
         print()
-    print(f"\n{NOT_YET}")
     print(
-        f"\nOutput in {out}/: comments/, lint-report.txt, lint-report.json, deliveries.json "
+        f"6. Deck rebuilds: the edits were coalesced into {len(rebuilds)} pipeline(s) in {DECK_PROJECT} "
+        f"(window {DEMO_WINDOW:g} s for the demo, 60 s by default):"
+    )
+    for rebuild in rebuilds:
+        print(f"   - {rebuild['pipeline_url']} via {rebuild['via']}: {rebuild['reason']}")
+    print(
+        f"   The pipeline runs `deck build`; here it ran locally "
+        f"({deck['graphql_requests']} GraphQL request, {deck['seconds']} s):"
+    )
+    for key in ("html", "pptx", "timeline"):
+        print(f"   - {deck[key]}")
+    print(
+        f"\nOutput in {out}/: deck/, comments/, lint-report.txt, lint-report.json, deliveries.json "
         f"({time.monotonic() - started:.1f} s)."
     )
     return 0

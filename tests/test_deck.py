@@ -184,3 +184,18 @@ def test_deck_build_cli_needs_a_token_and_a_known_format(tmp_path: Path) -> None
         text=True,
     )
     assert status.returncode == 0 and json.loads(status.stdout) == []
+
+
+def test_ci_template_publishes_the_deck_with_gitlab_pages() -> None:
+    import yaml
+
+    ci = yaml.safe_load(
+        (Path(__file__).parent.parent / "templates" / "ci" / "deck.gitlab-ci.yml").read_text()
+    )
+    job = ci["pages"]
+    assert job["artifacts"]["paths"] == ["public"]
+    sources = {rule["if"].split("==")[1].strip().strip('"') for rule in job["rules"]}
+    assert sources == {"trigger", "api", "schedule", "web"}
+    command = job["script"][-1]
+    assert command.startswith("success-plan-bot deck build") and "--out public" in command
+    assert ci["variables"]["BOT_GITLAB_URL"] == "$CI_SERVER_URL"

@@ -32,7 +32,12 @@ def test_demo_runs_from_a_fresh_directory(tmp_path: Path) -> None:
     assert "1. Registered the group hook" in out and "issues_events" in out
     assert "3. The bot authenticated, stored and answered 3 webhook deliveries" in out
     assert "Cut pipeline wait time for Acme's platform team" in out
-    assert "outcome-placeholder" in out and "Not built yet" in out
+    assert "outcome-placeholder" in out
+    assert "coalesced into 1 pipeline(s)" in out and "via trigger token" in out
+    deck = tmp_path / "demo-output" / "deck"
+    assert (
+        (deck / "index.html").exists() and (deck / "deck.pptx").exists() and (deck / "timeline.svg").exists()
+    )
     assert "#1 Reduce cycle time for the payments team by standardising pipelines: no comment" in out
     comment = (tmp_path / "demo-output" / "comments" / "objective-3.md").read_text()
     assert comment.startswith("<!-- success-plan-bot:objective-guidance -->")
