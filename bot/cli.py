@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from bot import deckcli, demo, hookcli, lintcli, log, simcli
+from bot import deckcli, demo, hookcli, lintcli, log, reconcilecli, simcli
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.store import JobState, open_store
 from bot.store.base import JOB_STATES
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     lintcli.add_parser(commands)
     hookcli.add_parser(commands, _Parser)
     deckcli.add_parser(commands, _Parser)
+    reconcilecli.add_parser(commands)
     simcli.add_parser(commands)
     demo.add_parser(commands)
     return parser

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from bot import log
 from bot.events import DomainEvent, interpret, parse_payload
 from bot.guidance import objective_job
+from bot.reconcile import SEEN_GROUPS
 from bot.store.base import Job, NewJob
 from bot.worker import Context, Outcome, PermanentError, Registry
 
@@ -58,6 +59,9 @@ async def handle_delivery(job: Job, ctx: Context) -> Outcome:
     if event.kind == "ignored":
         logger.info("delivery ignored", delivery_id=key, reason=event.reason, group=event.group)
     elif ctx.config.tracks(event.group or ""):
+        if event.group:
+            # Reconciliation covers every group the bot has heard from.
+            await ctx.store.set_values(SEEN_GROUPS, {event.group: str(int(delivery.received_at))})
         logger.info(
             "domain event",
             delivery_id=key,

@@ -20,6 +20,7 @@ from aiohttp import web
 from bot import deckcli, hookadmin, log
 from bot.comment import MARKER
 from bot.gitlab import GitLabClient
+from bot.reconcile import reconcile_group
 from bot.report import Result, as_json, as_text
 from bot.rules import lint_objective, lint_plan
 from bot.service import running
@@ -28,7 +29,7 @@ from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import DISPATCHER
 from bot.web import make_app as make_bot_app
-from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, to_objective
+from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, to_objective, widget
 
 GROUP = "account-management/acme-corp"
 HOOK_GROUP = "account-management"
@@ -70,6 +71,33 @@ def _settings(sim_url: str, token: str, **extra: Any) -> Settings:
     return Settings(gitlab_url=sim_url, gitlab_token=token, config=None, database_url=None, **extra)
 
 
+_INPUT_TYPES = {
+    "title": "String",
+    "descriptionWidget": "WorkItemWidgetDescriptionInput",
+    "labelsWidget": "WorkItemWidgetLabelsUpdateInput",
+    "stateEvent": "WorkItemStateEvent",
+    "startAndDueDateWidget": "WorkItemWidgetStartAndDueDateUpdateInput",
+    "assigneesWidget": "WorkItemWidgetAssigneesInput",
+}
+
+
+async def edit(csm: GitLabClient, iid: int, namespace: str, **fields: Any) -> None:
+    """One ``workItemUpdate``, as GitLab's UI sends it."""
+    found = await csm.graphql(
+        "query($p: ID!, $i: String!) { namespace(fullPath: $p) { workItem(iid: $i) { id } } }",
+        p=namespace,
+        i=str(iid),
+    )
+    params = ", ".join(f"${k}: {_INPUT_TYPES[k]}" for k in fields)
+    inputs = ", ".join(f"{k}: ${k}" for k in fields)
+    await csm.graphql(
+        f"mutation Edit($id: WorkItemID!, {params}) {{ workItemUpdate(input: {{id: $id, {inputs}}}) "
+        "{ workItem { id } errors } }",
+        id=found["namespace"]["workItem"]["id"],
+        **fields,
+    )
+
+
 async def csm_edits(csm: GitLabClient) -> list[str]:
     """What a CSM does on a Monday morning, through GitLab's own API."""
     labels = {
@@ -80,28 +108,7 @@ async def csm_edits(csm: GitLabClient) -> list[str]:
     done = []
 
     async def update(iid: int, namespace: str, what: str, **fields: Any) -> None:
-        found = await csm.graphql(
-            "query($p: ID!, $i: String!) { namespace(fullPath: $p) { workItem(iid: $i) { id } } }",
-            p=namespace,
-            i=str(iid),
-        )
-        item_id = found["namespace"]["workItem"]["id"]
-        inputs = ", ".join(f"{k}: ${k}" for k in fields)
-        types = {
-            "title": "String",
-            "descriptionWidget": "WorkItemWidgetDescriptionInput",
-            "labelsWidget": "WorkItemWidgetLabelsUpdateInput",
-            "stateEvent": "WorkItemStateEvent",
-            "startAndDueDateWidget": "WorkItemWidgetStartAndDueDateUpdateInput",
-            "assigneesWidget": "WorkItemWidgetAssigneesInput",
-        }
-        params = ", ".join(f"${k}: {types[k]}" for k in fields)
-        await csm.graphql(
-            f"mutation Edit($id: WorkItemID!, {params}) {{ workItemUpdate(input: {{id: $id, "
-            f"{inputs}}}) {{ workItem {{ id }} errors }} }}",
-            id=item_id,
-            **fields,
-        )
+        await edit(csm, iid, namespace, **fields)
         done.append(what)
 
     await update(
@@ -157,6 +164,24 @@ async def _settle(sim: web.Application, service: Any, deadline: float) -> None:
         await asyncio.sleep(0.05)
 
 
+def _lint_report(nodes: list[dict[str, Any]], config: FileConfig, out: Path) -> str:
+    lint_config, today = config.lint, dt.date.today()
+    objectives = [
+        to_objective(n)
+        for n in nodes
+        if lint_config.labels.objective
+        in [x["title"] for x in (widget(n, "LABELS").get("labels") or {}).get("nodes") or []]
+    ]
+    results = [Result(o.url or o.title, o.title, lint_objective(o, lint_config, today)) for o in objectives]
+    results.append(Result(GROUP, GROUP, lint_plan(objectives, lint_config), plan=True))
+    (out / "lint-report.json").write_text(
+        json.dumps(as_json(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    report = as_text(results)
+    (out / "lint-report.txt").write_text(report + "\n", encoding="utf-8")
+    return report
+
+
 async def run(out: Path) -> int:
     started = time.monotonic()
     plan = yaml.safe_load(files("bot.sim").joinpath("demo_plan.yaml").read_text(encoding="utf-8"))
@@ -189,36 +214,54 @@ async def run(out: Path) -> int:
     try:
         async with running(settings, config) as service:
             bot_runner = await _start(make_bot_app(service.edge), bot_port)
+            gitlab = service.context.gitlab
+            assert gitlab is not None
             admin = _settings(sim_url, "demo-admin-token", webhook_secret=secret)
             async with GitLabClient(admin) as gl:
                 hook_id, _ = await hookadmin.register(gl, admin, HOOK_GROUP, bot_url)
                 status = await hookadmin.status(gl, HOOK_GROUP, bot_url)
             print(
-                f"1. Registered the group hook {hook_id} on {HOOK_GROUP} with the bot's own code: "
-                f"{', '.join(status.as_json()['events'])}; status {status.as_json()['alert_status']}."
+                f"1. Registered the group hook {hook_id} on {HOOK_GROUP} with the bot's own code "
+                f"(`hook register`): {', '.join(status.as_json()['events'])}; "
+                f"status {status.as_json()['alert_status']}."
+            )
+            first = await reconcile_group(gitlab, service.store, config, GROUP)
+            await _settle(sim, service, started + 45)
+            print(
+                f"2. At start the bot reconciles, as `serve` does: {first.changed} item(s) changed lately, "
+                f"{len(first.objectives)} objective(s) checked; the checkpoint is now {first.checkpoint}."
             )
             async with GitLabClient(_settings(sim_url, "demo-csm-token")) as csm:
                 edits = await csm_edits(csm)
-            print(f"2. A CSM edited the plan through GitLab's API ({len(edits)} edits):")
-            for edit in edits:
-                print(f"   - {edit}")
+                print(f"3. A CSM edited the plan through GitLab's API ({len(edits)} edits):")
+                for line in edits:
+                    print(f"   - {line}")
+                await _settle(sim, service, started + 45)
+                sim[DISPATCHER].drop.append({"count": 1})  # GitLab fails to deliver the next event
+                await edit(csm, 3, GROUP, startAndDueDateWidget={"dueDate": "2027-05-31"})
             await _settle(sim, service, started + 45)
-            jobs = await service.store.list_jobs("done")
-            events = [j.result for j in jobs if j.kind == "delivery"]
+            events = [j.result for j in await service.store.list_jobs("done", kind="delivery")]
             kinds = {
                 k: sum(1 for e in events if e["kind"] == k)
                 for k in ("objective_changed", "initiative_changed", "ignored")
             }
             print(
-                f"3. The bot authenticated, stored and answered {len(events)} webhook deliveries (202) and "
+                f"4. The bot authenticated, stored and answered {len(events)} webhook deliveries (202) and "
                 f"derived {kinds['objective_changed']} objective change(s), {kinds['initiative_changed']} "
                 f"initiative change(s), {kinds['ignored']} ignored."
             )
-            async with GitLabClient(settings) as gl:
-                nodes = [
-                    n async for n in gl.graphql_pages(PLAN_QUERY, ["namespace", "workItems"], fullPath=GROUP)
-                ]
-                epic_comments = await _comments(gl, nodes)
+            missed = await reconcile_group(gitlab, service.store, config, GROUP)
+            await _settle(sim, service, started + 50)
+            print(
+                f"5. GitLab dropped the webhook of one more edit (the due date of “Security scanning”). "
+                f"Reconciliation listed the {missed.changed} item(s) changed since its checkpoint and "
+                f"re-checked {len(missed.objectives)} objective(s): the dropped edit was picked up; the ones "
+                f"already handled cost one read each and wrote nothing."
+            )
+            nodes = [
+                n async for n in gitlab.graphql_pages(PLAN_QUERY, ["namespace", "workItems"], fullPath=GROUP)
+            ]
+            epic_comments = await _comments(gitlab, nodes)
             rebuilds = [j.result for j in await service.store.list_jobs("done", kind="rebuild")]
             deck = await deckcli.build(
                 settings, config, GROUP, out / "deck", {"html", "pptx"}, 90, dt.date.today()
@@ -226,24 +269,11 @@ async def run(out: Path) -> int:
             await bot_runner.cleanup()
     finally:
         await sim_runner.cleanup()
-    lint_config, today = config.lint, dt.date.today()
-    objectives = [
-        to_objective(n)
-        for n in nodes
-        if lint_config.labels.objective
-        in [label["title"] for w in n["widgets"] if w["type"] == "LABELS" for label in w["labels"]["nodes"]]
-    ]
-    results = [Result(o.url or o.title, o.title, lint_objective(o, lint_config, today)) for o in objectives]
-    results.append(Result(GROUP, GROUP, lint_plan(objectives, lint_config), plan=True))
-    report = as_text(results)
-    print("4. The plan as it stands now, read back through GraphQL and linted:\n")
-    print("   " + report.replace("\n", "\n   "))
-    (out / "lint-report.txt").write_text(report + "\n", encoding="utf-8")
-    (out / "lint-report.json").write_text(
-        json.dumps(as_json(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
     (out / "deliveries.json").write_text(json.dumps(events, indent=2) + "\n", encoding="utf-8")
-    print("\n5. Guidance comments the bot keeps on the objective epics (one each, edited in place):\n")
+    report = _lint_report(nodes, config, out)
+    print("6. The plan as it stands now, read back through GraphQL and linted:\n")
+    print("   " + report.replace("\n", "\n   "))
+    print("\n7. Guidance comments the bot keeps on the objective epics (one each, edited in place):\n")
     (out / "comments").mkdir(exist_ok=True)
     for title, iid, body in epic_comments:
         if body is None:
@@ -251,10 +281,10 @@ async def run(out: Path) -> int:
             continue
         (out / "comments" / f"objective-{iid}.md").write_text(body, encoding="utf-8")
         print(f"   #{iid} {title}: comments/objective-{iid}.md")
-        print("      " + body.strip().replace("\n", "\n      ")[:1500])
+        print("      " + body.strip().replace("\n", "\n      ")[:1200])
         print()
     print(
-        f"6. Deck rebuilds: the edits were coalesced into {len(rebuilds)} pipeline(s) in {DECK_PROJECT} "
+        f"8. Deck rebuilds: the changes were coalesced into {len(rebuilds)} pipeline(s) in {DECK_PROJECT} "
         f"(window {DEMO_WINDOW:g} s for the demo, 60 s by default):"
     )
     for rebuild in rebuilds:

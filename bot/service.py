@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot import deliveries, guidance, log, rebuilds
+from bot import deliveries, guidance, log, rebuilds, reconcile
 from bot.gitlab import GitLabClient, GitLabError
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
@@ -30,6 +30,7 @@ def build_registry() -> Registry:
     deliveries.register(registry)
     guidance.register(registry)
     rebuilds.register(registry)
+    reconcile.register(registry)
     return registry
 
 
@@ -43,6 +44,7 @@ class Service:
     metrics: Metrics
     worker: Worker
     edge: Edge
+    context: Context
 
 
 @asynccontextmanager
@@ -63,7 +65,9 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
     worker = Worker(store, build_registry(), context, metrics)
     worker.start()
     pruner = asyncio.create_task(_prune_forever(store, settings))
-    service = Service(settings, config, store, metrics, worker, Edge(settings, store, metrics, worker))
+    service = Service(
+        settings, config, store, metrics, worker, Edge(settings, store, metrics, worker), context
+    )
     try:
         yield service
     finally:
@@ -105,9 +109,16 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
+async def _start_reconciling(service: Service) -> None:
+    """Reconcile once at start, then on the interval (the job reschedules itself)."""
+    if service.settings.gitlab_token is not None and service.settings.reconcile_interval_seconds > 0:
+        await reconcile.schedule_now(service.store)
+
+
 async def serve(settings: Settings, config: FileConfig) -> None:
     """``serve``: web edge and worker in one process until SIGTERM or SIGINT."""
     async with running(settings, config) as service:
+        await _start_reconciling(service)
         runner = web.AppRunner(make_app(service.edge), access_log=None, shutdown_timeout=10.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
@@ -124,7 +135,8 @@ async def serve(settings: Settings, config: FileConfig) -> None:
 
 async def work(settings: Settings, config: FileConfig) -> None:
     """``worker``: only the worker, until SIGTERM or SIGINT."""
-    async with running(settings, config):
+    async with running(settings, config) as service:
+        await _start_reconciling(service)
         logger.info("worker started")
         await _stop_event().wait()
         logger.info("shutting down")

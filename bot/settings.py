@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     rebuild_window_seconds: float = 60.0
     rebuild_max_wait_seconds: float = 300.0
+    reconcile_interval_seconds: float = 900.0
 
     @field_validator("signing_secret")
     @classmethod

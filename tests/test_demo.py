@@ -30,10 +30,11 @@ def test_demo_runs_from_a_fresh_directory(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
     out = result.stdout
     assert "1. Registered the group hook" in out and "issues_events" in out
-    assert "3. The bot authenticated, stored and answered 3 webhook deliveries" in out
+    assert "4. The bot authenticated, stored and answered 3 webhook deliveries" in out
+    assert "5. GitLab dropped the webhook of one more edit" in out
     assert "Cut pipeline wait time for Acme's platform team" in out
     assert "outcome-placeholder" in out
-    assert "coalesced into 1 pipeline(s)" in out and "via trigger token" in out
+    assert "coalesced into 3 pipeline(s)" in out and "via trigger token" in out
     deck = tmp_path / "demo-output" / "deck"
     assert (
         (deck / "index.html").exists() and (deck / "deck.pptx").exists() and (deck / "timeline.svg").exists()
