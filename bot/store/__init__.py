@@ -18,7 +18,12 @@ __all__ = [
 
 
 def open_store(settings: Settings) -> Store:
-    """The store for *settings* (not yet opened)."""
+    """The store for *settings* (not yet opened): PostgreSQL for ``postgresql://`` URLs, else SQLite."""
+    url = settings.database_url or ""
+    if url.startswith(("postgresql://", "postgres://")):
+        from bot.store.postgres import PostgresStore
+
+        return PostgresStore(url)
     from bot.store.sqlite import SQLiteStore
 
     return SQLiteStore(settings.sqlite_path())
