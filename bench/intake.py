@@ -34,6 +34,24 @@ def make(n: int) -> tuple[bytes, dict[str, str]]:
     return json.dumps(BODY).encode(), headers
 
 
+async def _scratch_database(dsn: str) -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("DROP DATABASE IF EXISTS bot_bench WITH (FORCE)")
+    await conn.execute("CREATE DATABASE bot_bench")
+    await conn.close()
+    return dsn.rsplit("/", 1)[0] + "/bot_bench"
+
+
+async def _drop_database(dsn: str, scratch: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("DROP DATABASE IF EXISTS bot_bench WITH (FORCE)")
+    await conn.close()
+
+
 async def wait_port(port: int) -> None:
     for _ in range(200):
         try:
@@ -66,6 +84,11 @@ async def main() -> None:
     parser.add_argument("--total", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--quick", action="store_true", help="a short run for smoke testing")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BOT_TEST_POSTGRES_DSN"),
+        help="PostgreSQL DSN: also measure serve on PostgreSQL (a scratch database is made)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.total = 2.0, 1000
@@ -101,8 +124,23 @@ async def main() -> None:
                 "/",
             ),
         ]
+        scratch = await _scratch_database(args.postgres) if args.postgres else None
+        if scratch is not None:
+            pg_port = free_port()
+            pg_env = bot_env(Path(tmp) / "pg", pg_port, BOT_WEBHOOK_SECRET=SECRET, BOT_DATABASE_URL=scratch)
+            servers.insert(
+                1,
+                (
+                    "serve (PostgreSQL, durable)",
+                    start(["--log-level", "warning", "serve"], pg_env, log),
+                    pg_port,
+                    "/webhook",
+                ),
+            )
         try:
             await wait_ready(port)
+            if scratch is not None:
+                await wait_ready(servers[1][2])
             for _, _, p, _ in servers[1:]:
                 await wait_port(p)
             for label, _, p, path in servers:
@@ -111,6 +149,8 @@ async def main() -> None:
             for _, proc, _, _ in servers:
                 proc.terminate()
                 proc.wait(timeout=30)
+            if scratch is not None and args.postgres:
+                await _drop_database(args.postgres, scratch)
     print()
     for run in results:
         print(run.line())
