@@ -104,9 +104,9 @@ def test_secret_wiring() -> None:
     [container] = existing["Deployment"][0]["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"secretRef": {"name": "bot-secrets"}}]
     assert all("hook-secret" not in json.dumps(d) for docs in existing.values() for d in docs)
-    with pytest.raises(helm.HelmRenderError, match="secrets.webhookSecret is required"):
+    with pytest.raises(helm.HelmRenderError, match=r"secrets\.webhookSecret is required"):
         render({})
-    with pytest.raises(helm.HelmRenderError, match="secrets.databaseUrl is required in postgresql mode"):
+    with pytest.raises(helm.HelmRenderError, match=r"secrets\.databaseUrl is required in postgresql mode"):
         render({"store": {"mode": "postgresql"}, **SECRETS})
     with pytest.raises(helm.HelmValuesError):
         render({**SECRETS, "store": {"mode": "mysql"}})
