@@ -107,3 +107,38 @@ async def test_test_delivery_to_an_unreachable_url(sim: TestClient[Any, Any]) ->
             await hookadmin.test(gl, "am")
         assert await hookadmin.remove(gl, "am") is not None
         assert await hookadmin.status(gl, "am") == hookadmin.HookStatus(None, [])
+
+
+async def test_replay_failed_resends_what_gitlab_could_not_deliver(
+    sim: TestClient[Any, Any], aiohttp_server: Any
+) -> None:
+    from bot.sim.rest import DISPATCHER
+
+    state = {"up": False, "received": 0}
+
+    async def flaky(request: web.Request) -> web.Response:
+        if not state["up"]:
+            return web.Response(status=502, text="bad gateway")
+        state["received"] += 1
+        return web.json_response({}, status=202)
+
+    app = web.Application()
+    app.router.add_post("/webhook", flaky)
+    server = await aiohttp_server(app)
+    gl, settings = admin(sim)
+    async with gl:
+        await hookadmin.register(gl, settings, "am", str(server.make_url("/webhook")))
+        wid = await gl.graphql('query { namespace(fullPath: "am/acme") { workItem(iid: "1") { id } } }')
+        for n in range(2):
+            await gl.graphql(
+                "mutation($id: WorkItemID!, $t: String) "
+                "{ workItemUpdate(input: {id: $id, title: $t}) { errors } }",
+                id=wid["namespace"]["workItem"]["id"],
+                t=f"Edit {n}",
+            )
+            await sim.server.app[DISPATCHER].settle()
+        state["up"] = True
+        report = await hookadmin.status(gl, "am")
+        assert len(report.failures) == 2
+        assert await hookadmin.replay_failed(gl, "am", report) == 2
+    assert state["received"] == 2

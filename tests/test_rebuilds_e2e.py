@@ -233,3 +233,29 @@ async def test_access_token_fallback(
         await server.close()
     [pipeline] = pipelines(gitlab)
     assert pipeline.source == "api" and pipeline.variables["SUCCESS_PLAN_GROUP"] == "cs/acme"
+    # `deck status` shows the rebuild and its pipeline from the same store.
+    import json
+    import subprocess
+    import sys
+
+    from tests.proc import bot_env
+
+    status = subprocess.run(
+        [sys.executable, "-m", "bot", "deck", "status", "--format", "json"],
+        env=bot_env(tmp_path, 1),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [entry] = json.loads(status.stdout)
+    assert entry["group"] == "cs/acme" and entry["last"]["state"] == "done"
+    assert entry["last"]["pipeline_url"].endswith(f"/pipelines/{pipeline.id}")
+    assert entry["last"]["via"] == "access token"
+    text = subprocess.run(
+        [sys.executable, "-m", "bot", "deck", "status"],
+        env=bot_env(tmp_path, 1),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "last rebuild: done" in text.stdout

@@ -237,3 +237,25 @@ async def test_shutting_down_turns_readiness_and_intake_503(
     service.edge.shutting_down = True
     assert (await client.get("/readyz")).status == 503
     assert (await client.post("/webhook", data=EPIC, headers=hook_headers())).status == 503
+
+
+async def test_secrets_never_reach_the_logs(client: TestClient[Any, Any], service: Service) -> None:
+    import io
+
+    from bot import log
+
+    stream = io.StringIO()
+    log.configure("debug", stream=stream)
+    try:
+        await client.post("/webhook", data=EPIC, headers=hook_headers(**{"Idempotency-Key": "log-1"}))
+        await client.post(
+            "/webhook", data=EPIC, headers=hook_headers(**{"X-Gitlab-Token": "guess-" + SECRET})
+        )
+        await wait_for_jobs(service, "done", 1)
+        log.get("test").info("with a secret-looking key", gitlab_token=SECRET, note="ok")
+    finally:
+        log.configure("info")
+    text = stream.getvalue()
+    assert "delivery_id" in text and "log-1" in text
+    assert SECRET not in text
+    assert '"gitlab_token": "[REDACTED]"' in text
