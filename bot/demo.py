@@ -71,7 +71,8 @@ def _settings(sim_url: str, token: str, **extra: Any) -> Settings:
     return Settings(gitlab_url=sim_url, gitlab_token=token, config=None, database_url=None, **extra)
 
 
-_INPUT_TYPES = {
+# The GraphQL input type of each workItemUpdate field the demo (and the tests) edit.
+INPUT_TYPES = {
     "title": "String",
     "descriptionWidget": "WorkItemWidgetDescriptionInput",
     "labelsWidget": "WorkItemWidgetLabelsUpdateInput",
@@ -88,7 +89,7 @@ async def edit(csm: GitLabClient, iid: int, namespace: str, **fields: Any) -> No
         p=namespace,
         i=str(iid),
     )
-    params = ", ".join(f"${k}: {_INPUT_TYPES[k]}" for k in fields)
+    params = ", ".join(f"${k}: {INPUT_TYPES[k]}" for k in fields)
     inputs = ", ".join(f"{k}: ${k}" for k in fields)
     await csm.graphql(
         f"mutation Edit($id: WorkItemID!, {params}) {{ workItemUpdate(input: {{id: $id, {inputs}}}) "

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import sys
 from typing import Any
 
-from bot.lintinput import InputError, load
+from bot.lintconfig import LintConfig
+from bot.lintinput import InputError, Plan, Source, load
 from bot.report import Result, as_json, as_text
 from bot.rules import lint_objective, lint_plan
 from bot.settings import load_file_config
@@ -21,15 +23,45 @@ def _today(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
+def read_group(group: str, config: LintConfig) -> Plan:
+    """A group's objectives, read through GraphQL as the deck reads them."""
+    from bot.deckcli import read_plan
+    from bot.gitlab import GitLabClient, GitLabError
+    from bot.settings import ConfigError, load_settings
+    from bot.workitems import to_objective, widget
+
+    settings = load_settings()
+    if settings.gitlab_token is None:
+        raise ConfigError("BOT_GITLAB_TOKEN is not set: lint --group reads the plan through GitLab's API")
+
+    async def read() -> list[Any]:
+        async with GitLabClient(settings) as gl:
+            _, nodes, _ = await read_plan(gl, group)
+            return nodes
+
+    try:
+        nodes = asyncio.run(read())
+    except GitLabError as exc:
+        raise InputError(f"{group}: {exc}") from None
+    sources = []
+    for node in nodes:
+        labels = [x["title"] for x in (widget(node, "LABELS").get("labels") or {}).get("nodes") or []]
+        if config.labels.objective in labels:
+            objective = to_objective(node)
+            sources.append(Source(objective.url or objective.title, objective))
+    return Plan(group, sources, is_plan=True)
+
+
 def add_parser(commands: Any) -> None:
     lint = commands.add_parser(
         "lint",
         help="lint objectives against the success-plan template",
         description="Lint objectives: Markdown files with YAML front matter, GitLab webhook JSON "
-        "payloads, or a directory linted as one customer plan. Exit code 0: no error; 1: errors "
-        "found; 2: unusable input.",
+        "payloads, a directory linted as one customer plan, or (--group) a group's plan read from "
+        "GitLab. Exit code 0: no error; 1: errors found; 2: unusable input.",
     )
-    lint.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for stdin")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="file, directory, or - for stdin")
+    lint.add_argument("--group", help="lint this GitLab group's plan (BOT_GITLAB_URL, BOT_GITLAB_TOKEN)")
     lint.add_argument("--format", choices=["text", "json"], default="text")
     lint.add_argument("--today", type=_today, default=None, help="YYYY-MM-DD (default: today)")
     lint.add_argument("--config", help="YAML configuration (the same file as BOT_CONFIG)")
@@ -41,9 +73,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     config = load_file_config(Path(args.config) if args.config else None).lint
     today: dt.date = args.today or dt.date.today()
+    if bool(args.paths) == bool(args.group):
+        print("error: give PATH... or --group, not both and not neither", file=sys.stderr)
+        return 2
     stdin_text = sys.stdin.read() if "-" in args.paths else None
     try:
-        plans = [load(arg, stdin_text) for arg in args.paths]
+        plans = (
+            [load(arg, stdin_text) for arg in args.paths] if args.paths else [read_group(args.group, config)]
+        )
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

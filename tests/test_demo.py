@@ -99,6 +99,35 @@ def test_hook_commands_against_a_running_simulator(tmp_path: Path) -> None:
         assert bot("remove", "--group", "am").returncode == 0
         missing = bot("status", "--group", "am")
         assert missing.returncode == 1 and "No success-plan-bot hook" in missing.stdout
+        linted = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "lint",
+                "--group",
+                "am/acme",
+                "--format",
+                "json",
+                "--today",
+                "2026-11-22",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert linted.returncode == 1, linted.stderr  # the seeded objective has errors
+        entries = json.loads(linted.stdout)
+        assert [e["title"] for e in entries] == ["Reduce cycle time for payments", "acme"]
+        assert {f["rule"] for f in entries[0]["findings"]} >= {"outcome-too-thin", "criteria-missing"}
+        both = subprocess.run(
+            [sys.executable, "-m", "bot", "lint", "x.md", "--group", "am/acme"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert both.returncode == 2 and "not both" in both.stderr
         no_token = subprocess.run(
             [sys.executable, "-m", "bot", "hook", "status", "--group", "am"],
             env={k: v for k, v in env.items() if k != "BOT_GITLAB_TOKEN"},

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.comment import MARKER
+from bot.demo import INPUT_TYPES
 from bot.service import Service, running
 from bot.settings import FileConfig, Settings
 from bot.sim.rest import DISPATCHER, GL
@@ -82,15 +83,7 @@ async def edit(
         },
     )
     item_id = (await found.json())["data"]["namespace"]["workItem"]["id"]
-    types = {
-        "title": "String",
-        "descriptionWidget": "WorkItemWidgetDescriptionInput",
-        "labelsWidget": "WorkItemWidgetLabelsUpdateInput",
-        "stateEvent": "WorkItemStateEvent",
-        "startAndDueDateWidget": "WorkItemWidgetStartAndDueDateUpdateInput",
-        "assigneesWidget": "WorkItemWidgetAssigneesInput",
-    }
-    params = "".join(f", ${k}: {types[k]}" for k in fields)
+    params = "".join(f", ${k}: {INPUT_TYPES[k]}" for k in fields)
     inputs = "".join(f", {k}: ${k}" for k in fields)
     resp = await sim.post(
         "/api/graphql",
