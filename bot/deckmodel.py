@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.description import latest_entry, parse, strip_placeholders
 from bot.lintconfig import LintConfig
 from bot.plan import Finding, Initiative, Objective
-from bot.rules import lint_objective, lint_plan
+from bot.rules import RULES, lint_objective, lint_plan
 
 STATUS_CLASS = {
     "On Track": "on-track",
@@ -66,6 +66,28 @@ class Item:
     kind: str  # objective | initiative
 
 
+@dataclass(frozen=True)
+class HealthRow:
+    """How complete one objective is, in words a customer reads (rule titles, not raw findings)."""
+
+    title: str
+    errors: int
+    warnings: int
+    top: str
+
+
+def health_row(title: str, findings: list[Finding]) -> HealthRow:
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    first = (errors or warnings or [None])[0]
+    top = (
+        "In good shape"
+        if first is None
+        else RULES[first.rule].title + (f" ({first.where})" if first.where else "")
+    )
+    return HealthRow(title, len(errors), len(warnings), top)
+
+
 @dataclass
 class Deck:
     customer: str
@@ -75,7 +97,7 @@ class Deck:
     completed: list[Item] = field(default_factory=list)
     risks: list[Item] = field(default_factory=list)
     next_steps: list[Item] = field(default_factory=list)
-    health: list[tuple[str, list[Finding]]] = field(default_factory=list)
+    health: list[HealthRow] = field(default_factory=list)
     plan_findings: list[Finding] = field(default_factory=list)
     closed_days: int = 90
     horizon_days: int = 30
@@ -210,6 +232,6 @@ def build(
                 )
     deck.completed.sort(key=lambda i: i.when or today, reverse=True)
     deck.next_steps.sort(key=lambda i: i.when or today)
-    deck.health = [(o.title, lint_objective(o, config, today)) for o in open_]
+    deck.health = [health_row(o.title, lint_objective(o, config, today)) for o in open_]
     deck.plan_findings = lint_plan(objectives, config)
     return deck

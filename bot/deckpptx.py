@@ -298,11 +298,8 @@ class _Builder:
     def health(self) -> None:
         slide = self.slide("Plan health", "How complete the plan is")
         rows = []
-        for title, findings in self.deck.health[:9]:
-            errors = [f for f in findings if f.severity == "error"]
-            warnings = [f for f in findings if f.severity == "warning"]
-            top = (errors or warnings)[0].message if errors or warnings else "In good shape"
-            rows.append([_short(title, 50), str(len(errors)), str(len(warnings)), _short(top, 80)])
+        for row in self.deck.health[:9]:
+            rows.append([_short(row.title, 50), str(row.errors), str(row.warnings), _short(row.top, 80)])
         if rows:
             self.table(slide, ["Objective", "Errors", "Warnings", "Top item"], rows, Inches(1.8), size=12)
         for n, finding in enumerate(self.deck.plan_findings):
