@@ -79,12 +79,10 @@ class HealthRow:
 def health_row(title: str, findings: list[Finding]) -> HealthRow:
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
-    first = (errors or warnings or [None])[0]
-    top = (
-        "In good shape"
-        if first is None
-        else RULES[first.rule].title + (f" ({first.where})" if first.where else "")
-    )
+    if not errors and not warnings:
+        return HealthRow(title, 0, 0, "In good shape")
+    first = (errors or warnings)[0]
+    top = RULES[first.rule].title + (f" ({first.where})" if first.where else "")
     return HealthRow(title, len(errors), len(warnings), top)
 
 
