@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.plan import Finding
+from bot.rules import RULES
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ def as_text(results: list[Result], *, width: int = 88) -> str:
             continue
         lines.append(f"  {_counts(r.findings)}")
         for f in r.findings:
-            where = f" · {f.where}" if f.where else ""
-            lines.append(f"  {_LABEL[f.severity]:<10} {f.rule}{where}")
+            lines.append(f"  {_LABEL[f.severity]:<10} {RULES[f.rule].title}  ({f.rule})")
+            if f.where:
+                lines.extend(_wrap("Where: " + f.where, " " * 13, width))
             lines.extend(_wrap(f.message, " " * 13, width))
             lines.extend(_wrap("Fix: " + f.hint, " " * 13, width))
         lines.append("")

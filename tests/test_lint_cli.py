@@ -40,11 +40,12 @@ def test_text_groups_by_objective_errors_first_with_hints() -> None:
     out = result.stdout
     assert out.index("direction-only-criteria.md") < out.index("tool-title.md")
     block = out[out.index("direction-only-criteria.md") : out.index("tool-title.md")]
-    assert "ERROR      criteria-not-measurable · Success Criteria, bullet 1" in block
+    assert "ERROR      A success criterion can't be measured  (criteria-not-measurable)" in block
+    assert "Where: Success Criteria, bullet 1" in block
     assert '"Increase CI usage" names no quantity' in block
     assert "Fix: State a number" in block
     tool = out[out.index("tool-title.md") :]
-    assert "SUGGESTION title-no-outcome" in tool
+    assert "SUGGESTION The title names a tool, not an outcome  (title-no-outcome)" in tool
 
 
 def test_json_shape_and_plan_entry() -> None:
@@ -78,7 +79,7 @@ def test_config_file_regrades(tmp_path: Path) -> None:
     config.write_text("lint:\n  rules:\n    criteria-not-measurable: warning\n")
     result = lint(str(CORPUS / "direction-only-criteria.md"), *TODAY, "--config", str(config))
     assert result.returncode == 0
-    assert "WARNING    criteria-not-measurable" in result.stdout
+    assert "WARNING    A success criterion can't be measured  (criteria-not-measurable)" in result.stdout
 
 
 def test_unusable_input_is_one_line_exit_2(tmp_path: Path) -> None:
