@@ -133,7 +133,7 @@ def _initiative(child: Initiative, config: LintConfig, today: dt.date) -> Initia
     )
 
 
-def _objective(o: Objective, config: LintConfig, today: dt.date) -> ObjectiveView:
+def _objective(o: Objective, findings: list[Finding], config: LintConfig, today: dt.date) -> ObjectiveView:
     description = parse(o.description)
     summary = description.section(config.headings.summary)
     criteria = description.section(config.headings.criteria)
@@ -151,7 +151,6 @@ def _objective(o: Objective, config: LintConfig, today: dt.date) -> ObjectiveVie
         )
         owner = owner_line.split(":", 1)[-1].strip() or owner
     status = _status(o.labels, config.labels.objective_status)
-    findings = lint_objective(o, config, today)
     children = [_initiative(c, config, today) for c in o.children or []]
     return ObjectiveView(
         title=o.title,
@@ -186,13 +185,16 @@ def build(
 ) -> Deck:
     """The deck for one customer group."""
     open_ = [o for o in objectives if o.state == "opened"]
+    findings = [
+        lint_objective(o, config, today) for o in open_
+    ]  # once: the slides and plan health share them
     deck = Deck(
         customer=customer,
         group=group,
         today=today,
         closed_days=closed_days,
         horizon_days=horizon_days,
-        objectives=[_objective(o, config, today) for o in open_],
+        objectives=[_objective(o, findings[n], config, today) for n, o in enumerate(open_)],
     )
     since = today - dt.timedelta(days=closed_days)
     for o in objectives:
@@ -230,6 +232,6 @@ def build(
                 )
     deck.completed.sort(key=lambda i: i.when or today, reverse=True)
     deck.next_steps.sort(key=lambda i: i.when or today)
-    deck.health = [health_row(o.title, lint_objective(o, config, today)) for o in open_]
+    deck.health = [health_row(o.title, findings[n]) for n, o in enumerate(open_)]
     deck.plan_findings = lint_plan(objectives, config)
     return deck
