@@ -142,3 +142,17 @@ async def test_replay_failed_resends_what_gitlab_could_not_deliver(
         assert len(report.failures) == 2
         assert await hookadmin.replay_failed(gl, "am", report) == 2
     assert state["received"] == 2
+
+
+async def test_test_delivery_reaches_the_bots_store(
+    sim: TestClient[Any, Any], aiohttp_server: Any, service: Any
+) -> None:
+    from bot.web import make_app as make_bot_app
+
+    server = await aiohttp_server(make_bot_app(service.edge))
+    gl, settings = admin(sim)
+    async with gl:
+        await hookadmin.register(gl, settings, "am", str(server.make_url("/webhook")))
+        key = await hookadmin.test(gl, "am")
+    stored = await service.store.get_delivery(key)
+    assert stored is not None and stored.event == "Issue Hook"
