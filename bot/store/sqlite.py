@@ -7,7 +7,7 @@ import contextlib
 import json
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,9 @@ _INSERT_JOB = (
 )
 _BATCH_LIMIT = 256
 
-_Pending = tuple[Delivery, "NewJob | None", "asyncio.Future[bool]"]
+# A write to run inside the next group commit, and the future its caller awaits.
+_Op = Callable[[aiosqlite.Connection], Awaitable[Any]]
+_Pending = tuple[_Op, "asyncio.Future[Any]"]
 
 
 def _row_to_job(row: Any) -> Job:
@@ -109,10 +111,11 @@ def _job_params(job: NewJob, now: float, run_at: float | None = None) -> tuple[A
 
 
 class SQLiteStore(Store):
-    """One connection, one transaction at a time; deliveries are committed in groups.
+    """One connection; every write goes through one writer that commits in groups.
 
-    Each accepted delivery waits for the commit that contains it, so a 2xx is only sent
-    for data on disk, but concurrent deliveries share one fsync.
+    Each write (an accepted delivery, a claim, a completion…) waits for the commit that
+    contains it, so a 2xx is only sent for data on disk, but concurrent writes share one
+    fsync. Each runs in a savepoint of its own, so one failing write spoils no other.
     """
 
     def __init__(self, path: Path) -> None:
@@ -147,34 +150,12 @@ class SQLiteStore(Store):
             raise StoreUnavailable("the store is not open")
         return self._db
 
-    @contextlib.asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            db = self.db
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
-            try:
-                yield db
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    await db.execute("ROLLBACK")
-                raise
-            try:
-                await db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    await db.execute("ROLLBACK")
-                raise StoreUnavailable(f"commit failed: {exc}") from exc
-
-    # -- the inbox, with group commit ---------------------------------------------------
-
-    async def accept(self, delivery: Delivery, job: NewJob | None) -> bool:
+    async def _write(self, op: _Op) -> Any:
+        """Run *op* in the next group commit and return its result once it is on disk."""
         if self._writer is None or self._writer.done():
             raise StoreUnavailable("the store is not open")
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._inbox.put((delivery, job, future))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        await self._inbox.put((op, future))
         return await future
 
     async def _write_batches(self) -> None:
@@ -191,37 +172,72 @@ class SQLiteStore(Store):
                     break
                 batch.append(item)
             try:
-                results = await self._commit_batch(batch)
+                outcomes = await self._commit_batch(batch)
             except Exception as exc:  # every waiter learns the commit failed
                 error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
-                for _, _, future in batch:
+                for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for (_, _, future), is_new in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(is_new)
+            for (_, future), (value, failure) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if failure is not None:
+                    future.set_exception(failure)
+                else:
+                    future.set_result(value)
 
-    async def _commit_batch(self, batch: list[_Pending]) -> list[bool]:
-        results: list[bool] = []
-        async with self._tx() as db:
-            for delivery, job, _ in batch:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO deliveries (key, event, body, headers, received_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        delivery.key,
-                        delivery.event,
-                        delivery.body,
-                        json.dumps(delivery.headers),
-                        delivery.received_at,
-                    ),
-                )
-                is_new = cursor.rowcount == 1
-                if is_new and job is not None:
-                    await db.execute(_INSERT_JOB, _job_params(job, delivery.received_at))
-                results.append(is_new)
-        return results
+    async def _commit_batch(self, batch: list[_Pending]) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        async with self._lock:
+            db = self.db
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
+            try:
+                for op, _ in batch:
+                    await db.execute("SAVEPOINT op")
+                    try:
+                        value = await op(db)
+                    except Exception as exc:
+                        await db.execute("ROLLBACK TO op")
+                        await db.execute("RELEASE op")
+                        outcomes.append((None, exc))
+                        continue
+                    await db.execute("RELEASE op")
+                    outcomes.append((value, None))
+                await db.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreUnavailable(f"commit failed: {exc}") from exc
+                raise
+        return outcomes
+
+    # -- the inbox ------------------------------------------------------------------------
+
+    async def accept(self, delivery: Delivery, job: NewJob | None) -> bool:
+        async def op(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO deliveries (key, event, body, headers, received_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    delivery.key,
+                    delivery.event,
+                    delivery.body,
+                    json.dumps(delivery.headers),
+                    delivery.received_at,
+                ),
+            )
+            is_new = cursor.rowcount == 1
+            if is_new and job is not None:
+                await db.execute(_INSERT_JOB, _job_params(job, delivery.received_at))
+            return is_new
+
+        result: bool = await self._write(op)
+        return result
 
     async def get_delivery(self, key: str) -> Delivery | None:
         async with self._lock:
@@ -237,15 +253,18 @@ class SQLiteStore(Store):
     # -- jobs -------------------------------------------------------------------------
 
     async def enqueue(self, jobs: list[NewJob], *, now: float) -> int:
-        added = 0
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> int:
+            added = 0
             for job in jobs:
                 cursor = await db.execute(_INSERT_JOB, _job_params(job, now))
                 added += cursor.rowcount
+            return added
+
+        added: int = await self._write(op)
         return added
 
     async def claim(self, owner: str, *, now: float, lease_seconds: float) -> Job | None:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> Any:
             cursor = await db.execute(
                 f"UPDATE jobs SET state = 'running', lease_owner = ?, lease_until = ?, "
                 f"attempts = attempts + 1, updated_at = ? WHERE id = ("
@@ -260,16 +279,22 @@ class SQLiteStore(Store):
             )
             row = await cursor.fetchone()
             await cursor.close()
+            return row
+
+        row = await self._write(op)
         return _row_to_job(row) if row is not None else None
 
     async def _finish(self, sql: str, params: tuple[Any, ...], follow_ups: list[NewJob], now: float) -> bool:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(sql, params)
             if cursor.rowcount != 1:
                 return False
             for job in follow_ups:
                 await db.execute(_INSERT_JOB, _job_params(job, now))
-        return True
+            return True
+
+        finished: bool = await self._write(op)
+        return finished
 
     async def complete(
         self, job: Job, owner: str, *, now: float, result: Any = None, follow_ups: list[NewJob]
@@ -304,7 +329,7 @@ class SQLiteStore(Store):
         )
 
     async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "UPDATE jobs SET run_at = MIN(MAX(run_at, ?), created_at + ?), updated_at = ?, payload = "
                 "json_set(payload, '$.changes', COALESCE(json_extract(payload, '$.changes'), 1) + 1) "
@@ -315,6 +340,9 @@ class SQLiteStore(Store):
                 return False
             await db.execute(_INSERT_JOB, _job_params(job, now, run_at=now + window))
             return True
+
+        created: bool = await self._write(op)
+        return created
 
     async def list_jobs(
         self, state: JobState | None = None, limit: int = 1000, kind: str | None = None
@@ -331,7 +359,7 @@ class SQLiteStore(Store):
         return [_row_to_job(row) for row in rows]
 
     async def retry(self, job_id: int, *, now: float) -> bool:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> bool:
             cursor = await db.execute(
                 "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
                 "WHERE id = ? AND state = 'dead'",
@@ -339,14 +367,20 @@ class SQLiteStore(Store):
             )
             return cursor.rowcount == 1
 
+        retried: bool = await self._write(op)
+        return retried
+
     async def retry_all_dead(self, *, now: float) -> int:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
                 "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ? "
                 "WHERE state = 'dead'",
                 (now, now),
             )
             return cursor.rowcount
+
+        count: int = await self._write(op)
+        return count
 
     async def stats(self, *, now: float) -> StoreStats:
         async with self._lock:
@@ -362,11 +396,13 @@ class SQLiteStore(Store):
         return StoreStats(counts, max(0.0, now - oldest) if oldest is not None else 0.0, deliveries)
 
     async def check_writable(self) -> None:
-        async with self._tx():
-            pass
+        async def op(db: aiosqlite.Connection) -> None:
+            return None
+
+        await self._write(op)
 
     async def prune(self, *, before: float) -> int:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(
                 "DELETE FROM deliveries WHERE received_at < ? AND NOT EXISTS ("
                 " SELECT 1 FROM jobs WHERE jobs.delivery_key = deliveries.key"
@@ -375,6 +411,9 @@ class SQLiteStore(Store):
             )
             removed: int = cursor.rowcount
             await db.execute("DELETE FROM jobs WHERE state = 'done' AND updated_at < ?", (before,))
+            return removed
+
+        removed: int = await self._write(op)
         return removed
 
     # -- remembered comments ----------------------------------------------------------
@@ -386,7 +425,7 @@ class SQLiteStore(Store):
         return str(row[0]) if row else None
 
     async def set_note(self, item: str, note_id: str | None) -> None:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> None:
             if note_id is None:
                 await db.execute("DELETE FROM notes WHERE item = ?", (item,))
             else:
@@ -396,6 +435,8 @@ class SQLiteStore(Store):
                     "updated_at = excluded.updated_at",
                     (item, note_id, time.time()),
                 )
+
+        await self._write(op)
 
     # -- small values: fingerprints, checkpoints ------------------------------------------
 
@@ -417,7 +458,7 @@ class SQLiteStore(Store):
         return {str(k): str(v) for k, v in rows}
 
     async def set_values(self, namespace: str, values: dict[str, str | None]) -> None:
-        async with self._tx() as db:
+        async def op(db: aiosqlite.Connection) -> None:
             for key, value in values.items():
                 if value is None:
                     await db.execute("DELETE FROM kv WHERE namespace = ? AND key = ?", (namespace, key))
@@ -428,3 +469,5 @@ class SQLiteStore(Store):
                         "updated_at = excluded.updated_at",
                         (namespace, key, value, time.time()),
                     )
+
+        await self._write(op)
