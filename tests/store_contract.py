@@ -197,3 +197,16 @@ class StoreContract:
         await store.set_values("fingerprint", {"a": None, "b": "3"})
         assert await store.get_values("fingerprint") == {"b": "3"}
         assert await store.get_values("checkpoint") == {"a": "2026-11-22T00:00:00Z"}
+
+    async def test_a_failing_write_spoils_no_other_in_its_batch(self, store: Store) -> None:
+        broken = NewJob(kind="delivery", payload={"not json": object()}, delivery_key="b")
+        results = await asyncio.gather(
+            store.accept(delivery("a"), job_for("a")),
+            store.accept(delivery("b"), broken),
+            store.accept(delivery("c"), job_for("c")),
+            return_exceptions=True,
+        )
+        assert results[0] is True and results[2] is True
+        assert isinstance(results[1], TypeError)
+        assert await store.get_delivery("b") is None  # nothing half-written
+        assert {j.delivery_key for j in await store.list_jobs()} == {"a", "c"}

@@ -110,12 +110,17 @@ def _job_params(job: NewJob, now: float, run_at: float | None = None) -> tuple[A
     )
 
 
+class _OpFailed(Exception):
+    """A write of a batch failed: the batch is redone with each write in a savepoint."""
+
+
 class SQLiteStore(Store):
     """One connection; every write goes through one writer that commits in groups.
 
     Each write (an accepted delivery, a claim, a completion…) waits for the commit that
     contains it, so a 2xx is only sent for data on disk, but concurrent writes share one
-    fsync. Each runs in a savepoint of its own, so one failing write spoils no other.
+    fsync. Should one write fail, the batch is redone with each write in a savepoint of
+    its own, so one failing write spoils no other.
     """
 
     def __init__(self, path: Path) -> None:
@@ -188,32 +193,45 @@ class SQLiteStore(Store):
                     future.set_result(value)
 
     async def _commit_batch(self, batch: list[_Pending]) -> list[tuple[Any, Exception | None]]:
-        outcomes: list[tuple[Any, Exception | None]] = []
+        """All of *batch* in one transaction; if any write fails, each is redone in its own."""
         async with self._lock:
-            db = self.db
             try:
-                await db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
-            try:
-                for op, _ in batch:
+                return await self._transaction(self.db, batch, isolate=False)
+            except _OpFailed:
+                return await self._transaction(self.db, batch, isolate=True)
+
+    @staticmethod
+    async def _transaction(
+        db: aiosqlite.Connection, batch: list[_Pending], *, isolate: bool
+    ) -> list[tuple[Any, Exception | None]]:
+        outcomes: list[tuple[Any, Exception | None]] = []
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
+        try:
+            for op, _ in batch:
+                if isolate:
                     await db.execute("SAVEPOINT op")
-                    try:
-                        value = await op(db)
-                    except Exception as exc:
-                        await db.execute("ROLLBACK TO op")
-                        await db.execute("RELEASE op")
-                        outcomes.append((None, exc))
-                        continue
+                try:
+                    value = await op(db)
+                except Exception as exc:
+                    if not isolate:
+                        raise _OpFailed from exc
+                    await db.execute("ROLLBACK TO op")
                     await db.execute("RELEASE op")
-                    outcomes.append((value, None))
-                await db.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    await db.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreUnavailable(f"commit failed: {exc}") from exc
-                raise
+                    outcomes.append((None, exc))
+                    continue
+                if isolate:
+                    await db.execute("RELEASE op")
+                outcomes.append((value, None))
+            await db.execute("COMMIT")
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                await db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreUnavailable(f"commit failed: {exc}") from exc
+            raise
         return outcomes
 
     # -- the inbox ------------------------------------------------------------------------
