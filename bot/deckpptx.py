@@ -88,6 +88,10 @@ class _Builder:
         run.font.size, run.font.bold = Pt(size), bold
         run.font.color.rgb = color
 
+    def heading(self, slide: Slide, text: str, left: Length, top: Length, width: Length) -> None:
+        """A small grey capitalised heading above a block, as on the HTML slides."""
+        self.text(slide, text, left, top, width, Inches(0.3), size=11, color=MUTED, bold=True)
+
     def bullets(
         self,
         slide: Slide,
@@ -184,17 +188,7 @@ class _Builder:
         )
         if o.summary:
             self.text(slide, _short(o.summary, 420), LEFT, Inches(2.05), Inches(5.7), Inches(1.8), size=14)
-        self.text(
-            slide,
-            "SUCCESS CRITERIA",
-            LEFT,
-            Inches(3.9),
-            Inches(5.7),
-            Inches(0.3),
-            size=11,
-            color=MUTED,
-            bold=True,
-        )
+        self.heading(slide, "SUCCESS CRITERIA", LEFT, Inches(3.9), Inches(5.7))
         self.bullets(
             slide,
             [_short(c, 150) for c in o.criteria[:5]] or ["To be agreed."],
@@ -204,17 +198,7 @@ class _Builder:
             Inches(2.6),
             size=13,
         )
-        self.text(
-            slide,
-            "INITIATIVES",
-            Inches(6.8),
-            Inches(2.05),
-            Inches(5.8),
-            Inches(0.3),
-            size=11,
-            color=MUTED,
-            bold=True,
-        )
+        self.heading(slide, "INITIATIVES", Inches(6.8), Inches(2.05), Inches(5.8))
         rows = [[_short(c.title, 40), c.dri, str(c.due or "—"), c.status] for c in o.initiatives[:7]]
         if rows:
             self.table(
