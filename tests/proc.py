@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -48,3 +50,33 @@ async def wait_ready(port: int, timeout: float = 20.0) -> None:
                 pass
             await asyncio.sleep(0.05)
     raise TimeoutError(f"bot on port {port} never became ready")
+
+
+async def post_delivery(
+    session: aiohttp.ClientSession, port: int, key: str, body: bytes, secret: str
+) -> int | None:
+    """POST one ``Issue Hook`` delivery as GitLab would; the status, or None when nobody answered."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Gitlab-Event": "Issue Hook",
+        "X-Gitlab-Token": secret,
+        "Idempotency-Key": key,
+    }
+    try:
+        async with session.post(f"http://127.0.0.1:{port}/webhook", data=body, headers=headers) as resp:
+            return resp.status
+    except (TimeoutError, aiohttp.ClientError):
+        return None
+
+
+def list_jobs(env: dict[str, str]) -> list[dict[str, Any]]:
+    """``python -m bot jobs list --format json`` against the store *env* names."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", "list", "--format", "json", "--limit", "100000"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    result: list[dict[str, Any]] = json.loads(out.stdout)
+    return result

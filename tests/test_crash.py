@@ -6,15 +6,13 @@ import asyncio
 import json
 import random
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from tests.conftest import SECRET, fixture_json
-from tests.proc import bot_env, free_port, start, wait_ready
+from tests.proc import bot_env, free_port, list_jobs, post_delivery, start, wait_ready
 
 TOTAL = 1000
 
@@ -27,28 +25,7 @@ def payload(n: int) -> bytes:
 
 
 async def send(session: aiohttp.ClientSession, port: int, n: int) -> int | None:
-    headers = {
-        "Content-Type": "application/json",
-        "X-Gitlab-Event": "Issue Hook",
-        "X-Gitlab-Token": SECRET,
-        "Idempotency-Key": f"delivery-{n}",
-    }
-    try:
-        async with session.post(f"http://127.0.0.1:{port}/webhook", data=payload(n), headers=headers) as r:
-            return r.status
-    except (TimeoutError, aiohttp.ClientError):
-        return None
-
-
-def jobs(env: dict[str, str]) -> list[dict[str, Any]]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "jobs", "list", "--format", "json", "--limit", "100000"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    result: list[dict[str, Any]] = json.loads(out.stdout)
-    return result
+    return await post_delivery(session, port, f"delivery-{n}", payload(n), SECRET)
 
 
 async def test_sigkill_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path) -> None:
@@ -84,7 +61,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path)
 
     try:
         for _ in range(300):
-            listed = jobs(env)
+            listed = list_jobs(env)
             if listed and all(job["state"] == "done" for job in listed):
                 break
             await asyncio.sleep(0.1)
@@ -92,7 +69,7 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
 
-    listed = jobs(env)
+    listed = list_jobs(env)
     keys = [job["delivery_key"] for job in listed]
     assert len(keys) == len(set(keys)), "a delivery produced two jobs"
     assert {job["state"] for job in listed} == {"done"}, "a job was left pending, running or dead"

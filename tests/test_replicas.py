@@ -7,8 +7,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import SECRET
-from tests.proc import bot_env, free_port, start, wait_ready
+from tests.proc import bot_env, free_port, list_jobs, post_delivery, start, wait_ready
 
 DSN = os.environ.get("BOT_TEST_POSTGRES_DSN")
 pytestmark = pytest.mark.skipif(not DSN, reason="BOT_TEST_POSTGRES_DSN is not set")
@@ -85,29 +83,7 @@ def payload(n: int) -> bytes:
 
 
 async def send(session: aiohttp.ClientSession, port: int, n: int) -> bool:
-    headers = {
-        "Content-Type": "application/json",
-        "X-Gitlab-Event": "Issue Hook",
-        "X-Gitlab-Token": SECRET,
-        "Idempotency-Key": f"delivery-{n}",
-    }
-    try:
-        async with session.post(f"http://127.0.0.1:{port}/webhook", data=payload(n), headers=headers) as resp:
-            return resp.status == 202
-    except (aiohttp.ClientError, TimeoutError):
-        return False
-
-
-def jobs(env: dict[str, str]) -> list[dict[str, Any]]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "jobs", "list", "--format", "json", "--limit", "100000"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    result: list[dict[str, Any]] = json.loads(out.stdout)
-    return result
+    return await post_delivery(session, port, f"delivery-{n}", payload(n), SECRET) == 202
 
 
 async def test_two_replicas_one_killed(database: str, tmp_path: Path) -> None:
@@ -169,11 +145,11 @@ async def test_two_replicas_one_killed(database: str, tmp_path: Path) -> None:
         env = replica_env(ports[1])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            listed = jobs(env)
+            listed = list_jobs(env)
             if listed and all(j["state"] == "done" for j in listed):
                 break
             await asyncio.sleep(0.5)
-        listed = jobs(env)
+        listed = list_jobs(env)
         assert {j["state"] for j in listed} == {"done"}, "a job was left pending, running or dead"
         deliveries = [j["delivery_key"] for j in listed if j["kind"] == "delivery"]
         assert len(deliveries) == len(set(deliveries)), "a delivery was processed twice"
