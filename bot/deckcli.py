@@ -16,7 +16,7 @@ from bot.progress import Progress
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.store import open_store
 from bot.templating import environment
-from bot.workitems import PLAN_QUERY, to_objective, widget
+from bot.workitems import PLAN_QUERY, label_titles, to_objective
 
 FORMATS = ("html", "pptx")
 
@@ -99,11 +99,7 @@ async def build(
     async with GitLabClient(settings) as gl:
         name, nodes, requests = await read_plan(gl, group, progress)
     label = config.lint.labels.objective
-    objectives = [
-        to_objective(n)
-        for n in nodes
-        if label in [x["title"] for x in (widget(n, "LABELS").get("labels") or {}).get("nodes") or []]
-    ]
+    objectives = [to_objective(n) for n in nodes if label in label_titles(n)]
     progress.step(1, 3, "lint and lay out")
     deck = deckmodel.build(group, name, objectives, config=config.lint, today=today, closed_days=closed_days)
     progress.step(2, 3, "render")

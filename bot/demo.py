@@ -29,7 +29,7 @@ from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import DISPATCHER
 from bot.web import make_app as make_bot_app
-from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, to_objective, widget
+from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, comments, label_titles, to_objective
 
 GROUP = "account-management/acme-corp"
 HOOK_GROUP = "account-management"
@@ -168,12 +168,7 @@ async def _settle(sim: web.Application, service: Any, deadline: float) -> None:
 
 def _lint_report(nodes: list[dict[str, Any]], config: FileConfig, out: Path) -> str:
     lint_config, today = config.lint, dt.date.today()
-    objectives = [
-        to_objective(n)
-        for n in nodes
-        if lint_config.labels.objective
-        in [x["title"] for x in (widget(n, "LABELS").get("labels") or {}).get("nodes") or []]
-    ]
+    objectives = [to_objective(n) for n in nodes if lint_config.labels.objective in label_titles(n)]
     results = [Result(o.url or o.title, o.title, lint_objective(o, lint_config, today)) for o in objectives]
     results.append(Result(GROUP, GROUP, lint_plan(objectives, lint_config), plan=True))
     (out / "lint-report.json").write_text(

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from bot.workitems import widget
+from bot.workitems import label_titles, widget
 
 
 def _digest(parts: dict[str, Any]) -> str:
@@ -20,7 +20,7 @@ def _visible(node: dict[str, Any]) -> dict[str, Any]:
         "title": node.get("title"),
         "description": node.get("description"),
         "state": node.get("state"),
-        "labels": sorted(n["title"] for n in (widget(node, "LABELS").get("labels") or {}).get("nodes") or []),
+        "labels": sorted(label_titles(node)),
         "assignees": sorted(
             n["username"] for n in (widget(node, "ASSIGNEES").get("assignees") or {}).get("nodes") or []
         ),

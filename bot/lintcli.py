@@ -28,7 +28,7 @@ def read_group(group: str, config: LintConfig) -> Plan:
     from bot.deckcli import read_plan
     from bot.gitlab import GitLabClient, GitLabError
     from bot.settings import ConfigError, load_settings
-    from bot.workitems import to_objective, widget
+    from bot.workitems import label_titles, to_objective
 
     settings = load_settings()
     if settings.gitlab_token is None:
@@ -45,8 +45,7 @@ def read_group(group: str, config: LintConfig) -> Plan:
         raise InputError(f"{group}: {exc}") from None
     sources = []
     for node in nodes:
-        labels = [x["title"] for x in (widget(node, "LABELS").get("labels") or {}).get("nodes") or []]
-        if config.labels.objective in labels:
+        if config.labels.objective in label_titles(node):
             objective = to_objective(node)
             sources.append(Source(objective.url or objective.title, objective))
     return Plan(group, sources, is_plan=True)

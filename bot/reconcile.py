@@ -20,7 +20,7 @@ from bot.gitlab import GitLabClient
 from bot.guidance import objective_job
 from bot.store.base import Job, NewJob, Store
 from bot.worker import Context, Outcome, PermanentError, Registry
-from bot.workitems import widget
+from bot.workitems import label_titles, widget
 
 logger = log.get(__name__)
 
@@ -115,7 +115,7 @@ async def reconcile_group(
             report.changed += 1
             newest = max(newest, _parse_time(node["updatedAt"]))
             if node["workItemType"]["name"] == "Epic":
-                labels = [n["title"] for n in (widget(node, "LABELS").get("labels") or {}).get("nodes") or []]
+                labels = label_titles(node)
                 located = group_from_url(node.get("webUrl"))
                 # An epic without the label may just have lost it: the check tidies its comment up.
                 if located and (label in labels or await store.get_note(node["id"])):

@@ -94,6 +94,11 @@ def widget(node: dict[str, Any], kind: str) -> dict[str, Any]:
     return next((w for w in node.get("widgets") or [] if w.get("type") == kind), {})
 
 
+def label_titles(node: dict[str, Any]) -> list[str]:
+    """The titles of a work item node's labels."""
+    return [n["title"] for n in ((widget(node, "LABELS").get("labels") or {}).get("nodes") or [])]
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value[:10]) if value else None
 
@@ -105,7 +110,7 @@ def _common(node: dict[str, Any]) -> dict[str, Any]:
         "description": node.get("description") or "",
         "state": "opened" if node.get("state") == "OPEN" else "closed",
         "url": node.get("webUrl"),
-        "labels": [n["title"] for n in ((widget(node, "LABELS").get("labels") or {}).get("nodes") or [])],
+        "labels": label_titles(node),
         "assignees": [
             n["username"] for n in ((widget(node, "ASSIGNEES").get("assignees") or {}).get("nodes") or [])
         ],
