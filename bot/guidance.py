@@ -37,13 +37,14 @@ def _client(ctx: Context) -> GitLabClient:
     return ctx.gitlab
 
 
-async def find_own_note(ctx: Context, node: dict[str, Any], group: str, iid: int) -> dict[str, Any] | None:
-    """The bot's comment on the epic: the remembered note, else one with the marker by the bot.
+async def find_own_note(
+    ctx: Context, node: dict[str, Any], group: str, iid: int, known: str | None
+) -> dict[str, Any] | None:
+    """The bot's comment on the epic: the *known* (remembered) note, else one with the marker by the bot.
 
     The first page of comments comes with the objective; later pages cost a read each and are
     only fetched while the note is still unaccounted for.
     """
-    known = await ctx.store.get_note(node["id"])
     notes, cursor = comments(node)
     while True:
         for note in notes:
@@ -73,7 +74,8 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         objective = to_objective(node)
         tracked = labels.objective in objective.labels
         rebuild = await note_changes(ctx, group, node, tracked=tracked, reason=str(job.payload.get("reason")))
-        note = await find_own_note(ctx, node, group, iid)
+        known = await ctx.store.get_note(node["id"])
+        note = await find_own_note(ctx, node, group, iid, known)
         if not tracked:
             if note is None:
                 return Outcome(result={"comment": "none", "why": "not an objective", "rebuild": rebuild})
@@ -83,8 +85,9 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
             body = render(findings, template_url=ctx.config.template_url, env=env)
             if note is None and not any(f.severity != "suggestion" for f in findings):
                 return Outcome(result={"comment": "none", "why": "clean", "rebuild": rebuild})
+        if note is not None and note["id"] != known:
+            await ctx.store.set_note(node["id"], note["id"])  # found by its marker: remember it
         if note is not None and note.get("body") == body:
-            await _remember(ctx, node["id"], note["id"])
             return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
         if note is None:
             created = await gl.create_note(node["id"], body)
@@ -92,14 +95,8 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
             logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
             return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})
         await gl.update_note(note["id"], body)
-        await _remember(ctx, node["id"], note["id"])
         logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
         return Outcome(result={"comment": "updated", "note": note["id"], "rebuild": rebuild})
-
-
-async def _remember(ctx: Context, item: str, note_id: str) -> None:
-    if await ctx.store.get_note(item) != note_id:
-        await ctx.store.set_note(item, note_id)
 
 
 async def handle_initiative(job: Job, ctx: Context) -> Outcome:

@@ -11,6 +11,7 @@ from bot import log
 from bot.fingerprint import changed, fingerprints
 from bot.store.base import Job, NewJob
 from bot.worker import Context, Outcome, PermanentError, Registry
+from bot.workitems import widget
 
 logger = log.get(__name__)
 
@@ -29,17 +30,14 @@ async def note_changes(
     if node is None or ctx.config.deck(group) is None:
         return False
     current = fingerprints(node) if tracked else {}
-    children = [c["id"] for c in ((_hierarchy(node).get("children") or {}).get("nodes") or []) if c]
+    children = [c["id"] for c in ((widget(node, "HIERARCHY").get("children") or {}).get("nodes") or []) if c]
     before = await ctx.store.get_values(FINGERPRINTS, sorted({node["id"], *children, *current}))
-    if not changed(before, current):
+    different = changed(before, current)
+    if not different:
         return False
     await schedule_rebuild(ctx, group, reason)
-    await ctx.store.set_values(FINGERPRINTS, {k: current.get(k) for k in changed(before, current)})
+    await ctx.store.set_values(FINGERPRINTS, {k: current.get(k) for k in different})
     return True
-
-
-def _hierarchy(node: dict[str, Any]) -> dict[str, Any]:
-    return next((w for w in node.get("widgets") or [] if w.get("type") == "HIERARCHY"), {})
 
 
 async def schedule_rebuild(ctx: Context, group: str, reason: str) -> None:
