@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import deckcli
+from bot.deck.build import build as build_deck
 from bot.settings import FileConfig, Settings
 from bot.sim.app import CONTROL, make_app
 from bot.sim.model import GitLab
@@ -73,7 +73,7 @@ async def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            result = await deckcli.build(
+            result = await build_deck(
                 settings, FileConfig(), "cs/bench", Path(tmp), {"html", "pptx"}, 90, dt.date(2026, 11, 22)
             )
             elapsed = time.perf_counter() - started

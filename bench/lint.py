@@ -12,9 +12,9 @@ import platform
 import random
 import time
 
-from bot.lintconfig import LintConfig
-from bot.plan import Initiative, Objective
-from bot.rules import lint_objective, lint_plan
+from bot.core.checks import lint_objective, lint_plan
+from bot.core.config import LintConfig
+from bot.core.model import Initiative, Objective
 
 CRITERIA = [
     "Cycle time from {a} days (Jan 2026) to {b} days by 2027-06-30",

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot import deliveries, guidance, log, rebuilds, reconcile
-from bot.gitlab import GitLabClient, GitLabError
+from bot import log
+from bot.gitlab.client import GitLabClient, GitLabError
+from bot.jobs import delivery, objective, rebuild, reconcile
+from bot.jobs.context import Context, Registry
+from bot.jobs.worker import Worker
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
 from bot.store import Store, open_store
-from bot.web import Edge, make_app
-from bot.worker import Context, Registry, Worker
+from bot.web.edge import Edge, make_app
 
 logger = log.get(__name__)
 
@@ -25,12 +27,10 @@ PRUNE_EVERY_SECONDS = 3600.0
 
 
 def build_registry() -> Registry:
-    """Every job handler the service knows."""
+    """Every job kind the service knows: its handler and the builder of its jobs."""
     registry = Registry()
-    deliveries.register(registry)
-    guidance.register(registry)
-    rebuilds.register(registry)
-    reconcile.register(registry)
+    for module in (delivery, objective, rebuild, reconcile):
+        module.register(registry)
     return registry
 
 
@@ -55,14 +55,16 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
     metrics = Metrics()
     exits = AsyncExitStack()
     gitlab = await exits.enter_async_context(GitLabClient(settings)) if settings.gitlab_token else None
+    registry = build_registry()
     context = Context(
         settings=settings,
         config=config,
         store=store,
+        jobs=registry,
         gitlab=gitlab,
         bot_username=await _bot_username(settings, gitlab),
     )
-    worker = Worker(store, build_registry(), context, metrics)
+    worker = Worker(store, registry, context, metrics)
     worker.start()
     pruner = asyncio.create_task(_prune_forever(store, settings))
     service = Service(

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.lintconfig import LintConfig
+from bot.core.config import LintConfig
 
 
 class ConfigError(Exception):

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.service import Service, running
 from bot.settings import FileConfig, Settings
-from bot.web import make_app
+from bot.web.edge import make_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "correct horse battery staple"

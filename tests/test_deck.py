@@ -16,11 +16,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pptx import Presentation
 
-from bot import deckmodel
-from bot.deckcli import build
-from bot.lintconfig import LintConfig
-from bot.lintinput import from_markdown
-from bot.plan import Initiative, Objective
+from bot.cli.lintinput import from_markdown
+from bot.core.config import LintConfig
+from bot.core.model import Initiative, Objective
+from bot.deck import model as deckmodel
+from bot.deck.build import build
 from bot.settings import FileConfig, Settings
 from tests.proc import bot_env
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.gitlab import GitLabClient, GitLabError, RetryPolicy, for_event
+from bot.gitlab.client import GitLabClient, GitLabError, RetryPolicy, for_event
+from bot.gitlab.documents import OBJECTIVE_QUERY
 from bot.settings import Settings
-from bot.workitems import OBJECTIVE_QUERY
 
 FAST = RetryPolicy(attempts=4, base=0.01, cap=2.0)
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.comment import MARKER
-from bot.demo import INPUT_TYPES
+from bot.core.comment import MARKER
 from bot.service import Service, running
 from bot.settings import FileConfig, Settings
+from bot.sim.demo import INPUT_TYPES
 from bot.sim.rest import DISPATCHER, GL
-from bot.web import make_app as make_bot_app
+from bot.web.edge import make_app as make_bot_app
 from tests.conftest import SECRET
 
 CSM = {"PRIVATE-TOKEN": "csm-token"}

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot import hookadmin
-from bot.gitlab import GitLabClient, RetryPolicy
+from bot.gitlab import hooks as hookadmin
+from bot.gitlab.client import GitLabClient, RetryPolicy
 from bot.settings import Settings
 from tests.conftest import SECRET, SIGNING_SECRET
 
@@ -147,7 +147,7 @@ async def test_replay_failed_resends_what_gitlab_could_not_deliver(
 async def test_test_delivery_reaches_the_bots_store(
     sim: TestClient[Any, Any], aiohttp_server: Any, service: Any
 ) -> None:
-    from bot.web import make_app as make_bot_app
+    from bot.web.edge import make_app as make_bot_app
 
     server = await aiohttp_server(make_bot_app(service.edge))
     gl, settings = admin(sim)

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.lintconfig import LintConfig
-from bot.lintinput import from_markdown, load
-from bot.rules import RULES, lint_objective, lint_plan
+from bot.cli.lintinput import from_markdown, load
+from bot.core.catalogue import RULES
+from bot.core.checks import lint_objective, lint_plan
+from bot.core.config import LintConfig
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "objectives"

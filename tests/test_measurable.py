@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.measurable import has_baseline, has_numeric_target, is_measurable
+from bot.core.measurable import has_baseline, has_numeric_target, is_measurable
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from bot.settings import DeckProject, FileConfig, Settings, TrackedGroup
 from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import DISPATCHER, GL
-from bot.web import make_app as make_bot_app
+from bot.web.edge import make_app as make_bot_app
 from tests.conftest import SECRET
 
 GROUPS = ["cs/acme", "cs/globex", "cs/initech"]

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient
 
-from bot.reconcile import CHECKPOINTS, parse_duration, reconcile_group, schedule_now
+from bot.jobs.reconcile import CHECKPOINTS, parse_duration, reconcile_group, schedule_now
 from bot.service import running
 from bot.settings import DeckProject, FileConfig, TrackedGroup
 from bot.sim.app import make_app
@@ -92,7 +92,9 @@ async def test_dropped_webhooks_are_found_by_one_reconcile_and_not_twice(
         assert await service.store.list_jobs() == []  # GitLab dropped all ten
         assert service.context.gitlab is not None
         reports = [
-            await reconcile_group(service.context.gitlab, service.store, service.context.config, g)
+            await reconcile_group(
+                service.context.gitlab, service.store, service.context.config, service.context.jobs, g
+            )
             for g in GROUPS
         ]
         assert sum(len(r.objectives) for r in reports) == 10
@@ -108,7 +110,9 @@ async def test_dropped_webhooks_are_found_by_one_reconcile_and_not_twice(
         assert len({n.item_id for n in gl.notes.values()}) == 10
 
         again = [
-            await reconcile_group(service.context.gitlab, service.store, service.context.config, g)
+            await reconcile_group(
+                service.context.gitlab, service.store, service.context.config, service.context.jobs, g
+            )
             for g in GROUPS
         ]
         await idle(gitlab, service)

@@ -9,11 +9,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from graphql import build_schema
 
+from bot.gitlab.documents import OBJECTIVE_QUERY, PLAN_QUERY
+from bot.gitlab.mapping import to_objective
 from bot.service import Service
 from bot.sim.app import CONTROL
 from bot.sim.rest import DISPATCHER, GL
-from bot.web import make_app as make_bot_app
-from bot.workitems import OBJECTIVE_QUERY, PLAN_QUERY, to_objective
+from bot.web.edge import make_app as make_bot_app
 from tests.conftest import SECRET, SIGNING_SECRET, fixture_json
 
 CSM = {"PRIVATE-TOKEN": "csm-token"}

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.auth import sign
 from bot.service import Service
+from bot.web.auth import sign
 from tests.conftest import SECRET, SIGNING_KEY, fixture_bytes
 
 EPIC = fixture_bytes("issue_hook__epic_created.json")

@@ -14,7 +14,7 @@ import yaml
 from aiohttp import web
 from graphql import GraphQLSchema
 
-from bot.sim import rest, seed
+from bot.sim import rest, rest_hooks, seed
 from bot.sim.graphql import execute, load_schema, operation_name
 from bot.sim.hooks import Dispatcher
 from bot.sim.model import GitLab, SimError
@@ -185,6 +185,7 @@ def make_app(gl: GitLab | None = None, plan: dict[str, Any] | None = None) -> we
     app[SCHEMA] = load_schema()
     app[CONTROL] = Control()
     app.router.add_routes(rest.routes)
+    app.router.add_routes(rest_hooks.routes)
     app.router.add_post("/api/graphql", graphql_endpoint)
     app.router.add_get("/-/sim/requests", sim_requests)
     app.router.add_delete("/-/sim/requests", sim_clear_requests)

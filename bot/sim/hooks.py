@@ -13,9 +13,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.auth import sign
 from bot.sim.model import GitLab, Hook, HookEvent, ItemChange, now
 from bot.sim.payloads import work_item_hook
+from bot.web.auth import sign
 
 # GitLab 17.11+: 4 consecutive failures disable a hook for 1 minute, doubling up to a day;
 # 40 disable it until a successful test.

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import sqlite3
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,112 +20,18 @@ from bot.store.base import (
     StoreStats,
     StoreUnavailable,
 )
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    key TEXT PRIMARY KEY,
-    event TEXT NOT NULL,
-    body BLOB NOT NULL,
-    headers TEXT NOT NULL,
-    received_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    delivery_key TEXT,
-    unique_key TEXT,
-    state TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    run_at REAL NOT NULL,
-    lease_owner TEXT,
-    lease_until REAL,
-    last_error TEXT,
-    result TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
-CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_key);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
-    WHERE state = 'pending' AND unique_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_unique_running ON jobs (unique_key, state);
-CREATE TABLE IF NOT EXISTS kv (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (namespace, key)
-);
-CREATE TABLE IF NOT EXISTS notes (
-    item TEXT PRIMARY KEY,
-    note_id TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-"""
-
-_JOB_COLUMNS = (
-    "id, kind, payload, delivery_key, state, attempts, run_at, last_error, created_at, updated_at, result"
-)
-_INSERT_JOB = (
-    "INSERT OR IGNORE INTO jobs (kind, payload, delivery_key, unique_key, run_at, created_at, "
-    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_BATCH_LIMIT = 256
-
-# A write to run inside the next group commit, and the future its caller awaits.
-_Op = Callable[[aiosqlite.Connection], Awaitable[Any]]
-_Pending = tuple[_Op, "asyncio.Future[Any]"]
-
-
-def _row_to_job(row: Any) -> Job:
-    return Job(
-        id=row[0],
-        kind=row[1],
-        payload=json.loads(row[2]),
-        delivery_key=row[3],
-        state=row[4],
-        attempts=row[5],
-        run_at=row[6],
-        last_error=row[7],
-        created_at=row[8],
-        updated_at=row[9],
-        result=json.loads(row[10]) if row[10] is not None else None,
-    )
-
-
-def _job_params(job: NewJob, now: float, run_at: float | None = None) -> tuple[Any, ...]:
-    return (
-        job.kind,
-        json.dumps(job.payload),
-        job.delivery_key,
-        job.unique_key,
-        run_at if run_at is not None else job.run_at if job.run_at is not None else now,
-        now,
-        now,
-    )
-
-
-class _OpFailed(Exception):
-    """A write of a batch failed: the batch is redone with each write in a savepoint."""
+from bot.store.sqlite_commit import GroupCommit, Op
+from bot.store.sqlite_schema import INSERT_JOB, JOB_COLUMNS, SCHEMA, job_params, row_to_job
 
 
 class SQLiteStore(Store):
-    """One connection; every write goes through one writer that commits in groups.
-
-    Each write (an accepted delivery, a claim, a completion…) waits for the commit that
-    contains it, so a 2xx is only sent for data on disk, but concurrent writes share one
-    fsync. Should one write fail, the batch is redone with each write in a savepoint of
-    its own, so one failing write spoils no other.
-    """
+    """One connection; every write goes through one group-commit writer (``sqlite_commit``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self._inbox: asyncio.Queue[_Pending | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
+        self._commit: GroupCommit | None = None
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,14 +40,13 @@ class SQLiteStore(Store):
         await self._db.execute("PRAGMA synchronous=FULL")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.executescript(SCHEMA)
-        self._writer = asyncio.create_task(self._write_batches(), name="sqlite-group-commit")
+        self._commit = GroupCommit(self._db, self._lock)
+        self._commit.start()
 
     async def close(self) -> None:
-        if self._writer is not None:
-            # The sentinel lets every queued delivery reach the disk before the connection goes.
-            await self._inbox.put(None)
-            await self._writer
-            self._writer = None
+        if self._commit is not None:
+            await self._commit.stop()
+            self._commit = None
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -155,84 +57,10 @@ class SQLiteStore(Store):
             raise StoreUnavailable("the store is not open")
         return self._db
 
-    async def _write(self, op: _Op) -> Any:
-        """Run *op* in the next group commit and return its result once it is on disk."""
-        if self._writer is None or self._writer.done():
+    async def _write(self, op: Op) -> Any:
+        if self._commit is None:
             raise StoreUnavailable("the store is not open")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        await self._inbox.put((op, future))
-        return await future
-
-    async def _write_batches(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._inbox.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < _BATCH_LIMIT and not self._inbox.empty():
-                item = self._inbox.get_nowait()
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            try:
-                outcomes = await self._commit_batch(batch)
-            except Exception as exc:  # every waiter learns the commit failed
-                error = exc if isinstance(exc, StoreUnavailable) else StoreUnavailable(str(exc))
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, future), (value, failure) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if failure is not None:
-                    future.set_exception(failure)
-                else:
-                    future.set_result(value)
-
-    async def _commit_batch(self, batch: list[_Pending]) -> list[tuple[Any, Exception | None]]:
-        """All of *batch* in one transaction; if any write fails, each is redone in its own."""
-        async with self._lock:
-            try:
-                return await self._transaction(self.db, batch, isolate=False)
-            except _OpFailed:
-                return await self._transaction(self.db, batch, isolate=True)
-
-    @staticmethod
-    async def _transaction(
-        db: aiosqlite.Connection, batch: list[_Pending], *, isolate: bool
-    ) -> list[tuple[Any, Exception | None]]:
-        outcomes: list[tuple[Any, Exception | None]] = []
-        try:
-            await db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot open a write transaction: {exc}") from exc
-        try:
-            for op, _ in batch:
-                if isolate:
-                    await db.execute("SAVEPOINT op")
-                try:
-                    value = await op(db)
-                except Exception as exc:
-                    if not isolate:
-                        raise _OpFailed from exc
-                    await db.execute("ROLLBACK TO op")
-                    await db.execute("RELEASE op")
-                    outcomes.append((None, exc))
-                    continue
-                if isolate:
-                    await db.execute("RELEASE op")
-                outcomes.append((value, None))
-            await db.execute("COMMIT")
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                await db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise StoreUnavailable(f"commit failed: {exc}") from exc
-            raise
-        return outcomes
+        return await self._commit.write(op)
 
     # -- the inbox ------------------------------------------------------------------------
 
@@ -251,7 +79,7 @@ class SQLiteStore(Store):
             )
             is_new = cursor.rowcount == 1
             if is_new and job is not None:
-                await db.execute(_INSERT_JOB, _job_params(job, delivery.received_at))
+                await db.execute(INSERT_JOB, job_params(job, delivery.received_at))
             return is_new
 
         result: bool = await self._write(op)
@@ -274,7 +102,7 @@ class SQLiteStore(Store):
         async def op(db: aiosqlite.Connection) -> int:
             added = 0
             for job in jobs:
-                cursor = await db.execute(_INSERT_JOB, _job_params(job, now))
+                cursor = await db.execute(INSERT_JOB, job_params(job, now))
                 added += cursor.rowcount
             return added
 
@@ -292,7 +120,7 @@ class SQLiteStore(Store):
                 f"    WHERE r.unique_key = j.unique_key AND r.state = 'running' AND r.id != j.id"
                 f"    AND r.lease_until >= ?))"
                 f"  ORDER BY run_at, id LIMIT 1"
-                f") RETURNING {_JOB_COLUMNS}",
+                f") RETURNING {JOB_COLUMNS}",
                 (owner, now + lease_seconds, now, now, now, now),
             )
             row = await cursor.fetchone()
@@ -300,7 +128,7 @@ class SQLiteStore(Store):
             return row
 
         row = await self._write(op)
-        return _row_to_job(row) if row is not None else None
+        return row_to_job(row) if row is not None else None
 
     async def _finish(self, sql: str, params: tuple[Any, ...], follow_ups: list[NewJob], now: float) -> bool:
         async def op(db: aiosqlite.Connection) -> bool:
@@ -308,7 +136,7 @@ class SQLiteStore(Store):
             if cursor.rowcount != 1:
                 return False
             for job in follow_ups:
-                await db.execute(_INSERT_JOB, _job_params(job, now))
+                await db.execute(INSERT_JOB, job_params(job, now))
             return True
 
         finished: bool = await self._write(op)
@@ -356,7 +184,7 @@ class SQLiteStore(Store):
             )
             if cursor.rowcount:
                 return False
-            await db.execute(_INSERT_JOB, _job_params(job, now, run_at=now + window))
+            await db.execute(INSERT_JOB, job_params(job, now, run_at=now + window))
             return True
 
         created: bool = await self._write(op)
@@ -370,11 +198,11 @@ class SQLiteStore(Store):
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         async with self._lock:
             cursor = await self.db.execute(
-                f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?",
+                f"SELECT {JOB_COLUMNS} FROM jobs {where} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
             )
             rows = await cursor.fetchall()
-        return [_row_to_job(row) for row in rows]
+        return [row_to_job(row) for row in rows]
 
     async def retry(self, job_id: int, *, now: float) -> bool:
         async def op(db: aiosqlite.Connection) -> bool:

@@ -1,0 +1,294 @@
+"""The lint checks: pure functions from an objective and today's date to findings of the catalogue's rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from bot.core import measurable
+from bot.core.catalogue import RULES
+from bot.core.config import LintConfig
+from bot.core.description import Description, Section, dated_entries, parse, strip_placeholders
+from bot.core.model import Finding, Objective
+
+# Words that state an outcome; a title with none of them probably names only a tool.
+_OUTCOME_WORDS = re.compile(
+    r"\b(?:reduc|increas|improv|accelerat|achiev|enabl|cut|lower|rais|speed|faster|shorten|secur"
+    r"|protect|comply|complian|meet|pass|deliver|consolidat|standardi[sz]|automat|eliminat|migrat"
+    r"|replac|retir|decommission|scal|grow|sav|decreas|moderni[sz]|adopt|shift|ship|launch|onboard"
+    r"|harden|stabili[sz]|unif|simplif|minimi[sz]|maximi[sz]|halv|doubl|prevent|avoid|detect"
+    r"|establish|achiev|gain|boost|strengthen|transform)\w*",
+    re.IGNORECASE,
+)
+
+Check = Callable[["Inputs"], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every check reads: the objective, its parsed description, the config and today."""
+
+    objective: Objective
+    description: Description
+    config: LintConfig
+    today: dt.date
+
+    def section(self, kind: str) -> Section | None:
+        return self.description.section(getattr(self.config.headings, kind))
+
+    def heading(self, kind: str) -> str:
+        return str(getattr(self.config.headings, kind)[0])
+
+
+def finding(rule_id: str, message: str, where: str | None = None, quotes: tuple[str, ...] = ()) -> Finding:
+    """A finding of *rule_id*; *quotes* lists the parts of message and where copied from the epic."""
+    rule = RULES[rule_id]
+    return Finding(
+        rule=rule_id,
+        severity=rule.severity,
+        message=message,
+        hint=rule.hint,
+        where=where,
+        quotes=list(quotes),
+    )
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def check_outcome(i: Inputs) -> Iterator[Finding]:
+    summary = i.section("summary")
+    name = i.heading("summary")
+    if summary is None:
+        yield finding("outcome-missing", f"The description has no `## {name}` section.", name)
+        return
+    words = strip_placeholders(summary.text).split()
+    if summary.placeholders():
+        return  # outcome-placeholder reports it; an unfilled template is not also "thin"
+    if not words:
+        yield finding("outcome-missing", f"The `## {name}` section is empty.", name)
+    elif len(words) < i.config.thresholds.summary_min_words:
+        yield finding(
+            "outcome-too-thin",
+            f"The summary has {len(words)} words; it should state the goal and why it "
+            f"matters (at least {i.config.thresholds.summary_min_words} words).",
+            name,
+        )
+
+
+def check_placeholders(i: Inputs) -> Iterator[Finding]:
+    for kind in ("summary", "criteria", "updates"):
+        section = i.section(kind)
+        if section is None:
+            continue
+        found = section.placeholders()
+        if found:
+            yield finding(
+                "outcome-placeholder",
+                f"Template text is still in `## {section.heading}`: {_quote(found[0], 60)}",
+                section.heading,
+                (section.heading, _quote(found[0], 60)),
+            )
+
+
+def check_criteria(i: Inputs) -> Iterator[Finding]:
+    section = i.section("criteria")
+    name = i.heading("criteria")
+    if section is None:
+        yield finding("criteria-missing", f"The description has no `## {name}` section.", name)
+        return
+    bullets = section.bullets
+    if not bullets:
+        if not section.placeholders():
+            yield finding(
+                "criteria-missing",
+                f"`## {section.heading}` has no bulleted criterion.",
+                section.heading,
+                (section.heading,),
+            )
+        return
+    for bullet in bullets:
+        text = strip_placeholders(bullet.text)
+        if not text:
+            continue  # an untouched template bullet: outcome-placeholder covers it
+        where = f"{section.heading}, bullet {bullet.bullet}"
+        if not measurable.is_measurable(text):
+            yield finding(
+                "criteria-not-measurable",
+                f'"{_quote(text)}" names no quantity and no verifiable end state.',
+                where,
+                (section.heading, _quote(text)),
+            )
+        elif measurable.has_numeric_target(text) and not measurable.has_baseline(text):
+            yield finding(
+                "criteria-no-baseline",
+                f'"{_quote(text)}" has a target but no baseline to measure it from.',
+                where,
+                (section.heading, _quote(text)),
+            )
+
+
+def check_timeline(i: Inputs) -> Iterator[Finding]:
+    obj = i.objective
+    if obj.due_date is None:
+        yield finding("timeline-missing", "The epic has no due date.", "Due date")
+        return
+    if obj.start_date is not None and obj.start_date > obj.due_date:
+        yield finding(
+            "timeline-inverted",
+            f"The start date {obj.start_date} is after the due date {obj.due_date}.",
+            "Dates",
+        )
+    if obj.state == "opened" and obj.due_date < i.today:
+        days = (i.today - obj.due_date).days
+        yield finding(
+            "timeline-overdue",
+            f"The due date {obj.due_date} passed {days} day{'s' if days != 1 else ''} ago "
+            f"and the objective is still open.",
+            "Due date",
+        )
+
+
+def check_owner(i: Inputs) -> Iterator[Finding]:
+    if not i.objective.assignees and not i.description.has_owner_line():
+        yield finding("owner-missing", "Nobody is assigned and there is no `Owner:` line.", "Assignees")
+
+
+def check_labels(i: Inputs) -> Iterator[Finding]:
+    labels = i.config.labels
+    obj = i.objective
+    statuses = obj.scoped(labels.objective_status)
+    if not statuses:
+        yield finding("status-label-missing", f"No `{labels.objective_status}` label.", "Labels")
+    outcomes = obj.scoped(labels.verifiable_outcome)
+    if not outcomes:
+        yield finding("outcome-label-missing", f"No `{labels.verifiable_outcome}` label.", "Labels")
+    if not obj.scoped(labels.use_case):
+        yield finding("usecase-label-missing", f"No `{labels.use_case}` label.", "Labels")
+    success = labels.closed_success in statuses
+    if obj.state == "closed":
+        missing = []
+        if not success:
+            missing.append(f"the status is not `{labels.closed_success}`")
+        if not set(outcomes) & set(labels.outcome_done):
+            missing.append("the outcome is neither " + " nor ".join(f"`{o}`" for o in labels.outcome_done))
+        if missing:
+            yield finding(
+                "closeout-incomplete", "The epic is closed but " + " and ".join(missing) + ".", "Labels"
+            )
+    elif success:
+        yield finding(
+            "closeout-incomplete",
+            f"The status says `{labels.closed_success}` but the epic is still open.",
+            "Labels",
+        )
+
+
+def check_title(i: Inputs) -> Iterator[Finding]:
+    title = i.objective.title.strip()
+    if title and not _OUTCOME_WORDS.search(title):
+        yield finding(
+            "title-no-outcome",
+            f'The title "{_quote(title)}" names what is being done, not the outcome.',
+            "Title",
+            (_quote(title),),
+        )
+
+
+def check_initiatives(i: Inputs) -> Iterator[Finding]:
+    obj = i.objective
+    if obj.children is None:
+        return  # unknown (a webhook payload), not absent
+    if obj.state == "opened" and not obj.children:
+        yield finding("initiatives-missing", "The objective has no child initiative.", "Initiatives")
+    prefix = i.config.labels.initiative_status
+    for child in obj.children:
+        if child.state != "opened":
+            continue
+        missing = []
+        if child.due_date is None:
+            missing.append("a due date")
+        if not child.assignees:
+            missing.append("an assignee")
+        if not any(label.startswith(prefix) for label in child.labels):
+            missing.append(f"a `{prefix}` label")
+        if missing:
+            listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+            yield finding(
+                "initiative-incomplete",
+                f'Initiative "{_quote(child.title, 60)}" lacks {listed}.',
+                f"Initiative: {_quote(child.title, 60)}",
+                (_quote(child.title, 60),),
+            )
+
+
+def check_updates(i: Inputs) -> Iterator[Finding]:
+    obj = i.objective
+    if obj.state != "opened":
+        return
+    section = i.section("updates")
+    dates = dated_entries(section) if section is not None else []
+    if not dates and section is not None and section.placeholders():
+        return  # an untouched template: outcome-placeholder already says so
+    latest = max(dates) if dates else obj.updated_at
+    limit = i.config.thresholds.stale_update_days
+    where = section.heading if section is not None else i.heading("updates")
+    if latest is None:
+        yield finding("update-stale", f"There is no dated entry in `## {where}`.", where, (where,))
+    elif (i.today - latest).days > limit:
+        yield finding(
+            "update-stale",
+            f"The newest update is from {latest}, {(i.today - latest).days} days ago (more than {limit}).",
+            where,
+            (where,),
+        )
+
+
+CHECKS: tuple[Check, ...] = (
+    check_outcome,
+    check_placeholders,
+    check_criteria,
+    check_timeline,
+    check_owner,
+    check_labels,
+    check_title,
+    check_initiatives,
+    check_updates,
+)
+
+
+def apply_overrides(findings: list[Finding], config: LintConfig) -> list[Finding]:
+    """Drop rules turned off and re-grade the others, then sort: errors first."""
+    kept: list[Finding] = []
+    for item in findings:
+        setting = config.rules.get(item.rule)
+        if setting == "off":
+            continue
+        kept.append(item if setting is None else item.model_copy(update={"severity": setting}))
+    return sorted(kept, key=Finding.sort_key)
+
+
+def lint_objective(objective: Objective, config: LintConfig, today: dt.date) -> list[Finding]:
+    """Every finding for one objective; *today* is an input, never read from a clock."""
+    inputs = Inputs(objective, parse(objective.description), config, today)
+    return apply_overrides([f for check in CHECKS for f in check(inputs)], config)
+
+
+def lint_plan(objectives: list[Objective], config: LintConfig) -> list[Finding]:
+    """Plan-level findings for one customer group's objectives."""
+    findings: list[Finding] = []
+    open_count = sum(1 for o in objectives if o.state == "opened")
+    limit = config.thresholds.max_open_objectives
+    if open_count > limit:
+        findings.append(
+            finding(
+                "plan-too-many-objectives",
+                f"The plan has {open_count} open objectives; keep it to {limit} or fewer.",
+                "Plan",
+            )
+        )
+    return apply_overrides(findings, config)

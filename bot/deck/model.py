@@ -1,0 +1,238 @@
+"""What the customer deck shows, computed from the plan (pure: objectives and today in, slides' data out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.core.catalogue import RULES
+from bot.core.checks import lint_objective, lint_plan
+from bot.core.config import LintConfig
+from bot.core.description import latest_entry, parse, strip_placeholders
+from bot.core.model import Finding, Initiative, Objective
+
+STATUS_CLASS = {
+    "On Track": "on-track",
+    "Watchpoint": "watch",
+    "Concern": "concern",
+    "Closed Success": "done",
+    "Not Started": "not-started",
+}
+
+
+@dataclass(frozen=True)
+class InitiativeView:
+    title: str
+    dri: str
+    start: dt.date | None
+    due: dt.date | None
+    status: str
+    done: bool
+    overdue: bool
+    url: str | None
+
+
+@dataclass(frozen=True)
+class ObjectiveView:
+    title: str
+    url: str | None
+    status: str
+    status_class: str
+    outcome_label: str
+    summary: str
+    criteria: list[str]
+    owner: str
+    start: dt.date | None
+    due: dt.date | None
+    overdue: bool
+    latest_update: str
+    initiatives: list[InitiativeView]
+    done: int
+    total: int
+    errors: int
+    warnings: int
+
+    @property
+    def progress(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """A line of the completed, risks or next-steps slides."""
+
+    title: str
+    detail: str
+    when: dt.date | None
+    kind: str  # objective | initiative
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    """How complete one objective is, in words a customer reads (rule titles, not raw findings)."""
+
+    title: str
+    errors: int
+    warnings: int
+    top: str
+
+
+def health_row(title: str, findings: list[Finding]) -> HealthRow:
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    if not errors and not warnings:
+        return HealthRow(title, 0, 0, "In good shape")
+    first = (errors or warnings)[0]
+    top = RULES[first.rule].title + (f" ({first.where})" if first.where else "")
+    return HealthRow(title, len(errors), len(warnings), top)
+
+
+@dataclass
+class Deck:
+    customer: str
+    group: str
+    today: dt.date
+    objectives: list[ObjectiveView]
+    completed: list[Item] = field(default_factory=list)
+    risks: list[Item] = field(default_factory=list)
+    next_steps: list[Item] = field(default_factory=list)
+    health: list[HealthRow] = field(default_factory=list)
+    plan_findings: list[Finding] = field(default_factory=list)
+    closed_days: int = 90
+    horizon_days: int = 30
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for o in self.objectives:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        return counts
+
+
+def _status(labels: list[str], prefix: str) -> str:
+    found = [label[len(prefix) :].strip() for label in labels if label.startswith(prefix)]
+    return found[0] if found else "No status"
+
+
+def _people(names: list[str]) -> str:
+    return ", ".join(f"@{n}" for n in names) if names else "Unassigned"
+
+
+def _initiative(child: Initiative, config: LintConfig, today: dt.date) -> InitiativeView:
+    done = child.state == "closed"
+    status = "Done" if done else _status(child.labels, config.labels.initiative_status)
+    overdue = not done and child.due_date is not None and child.due_date < today
+    return InitiativeView(
+        child.title,
+        _people(child.assignees),
+        child.start_date,
+        child.due_date,
+        status,
+        done,
+        overdue,
+        child.url,
+    )
+
+
+def _objective(o: Objective, findings: list[Finding], config: LintConfig, today: dt.date) -> ObjectiveView:
+    description = parse(o.description)
+    summary = description.section(config.headings.summary)
+    criteria = description.section(config.headings.criteria)
+    updates = description.section(config.headings.updates)
+    latest = strip_placeholders(latest_entry(updates)) if updates is not None else ""
+    owner = _people(o.assignees)
+    if not o.assignees:
+        owner_line = next(
+            (
+                line
+                for line in description.full_text.splitlines()
+                if line.lower().lstrip("*_ ").startswith("owner")
+            ),
+            "",
+        )
+        owner = owner_line.split(":", 1)[-1].strip() or owner
+    status = _status(o.labels, config.labels.objective_status)
+    children = [_initiative(c, config, today) for c in o.children or []]
+    return ObjectiveView(
+        title=o.title,
+        url=o.url,
+        status=status,
+        status_class=STATUS_CLASS.get(status, "none"),
+        outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
+        summary=strip_placeholders(summary.text)[:900] if summary else "",
+        criteria=[t for b in (criteria.bullets if criteria else []) if (t := strip_placeholders(b.text))][:8],
+        owner=owner,
+        start=o.start_date,
+        due=o.due_date,
+        overdue=o.state == "opened" and o.due_date is not None and o.due_date < today,
+        latest_update=latest[:300],
+        initiatives=children,
+        done=sum(1 for c in children if c.done),
+        total=len(children),
+        errors=sum(1 for f in findings if f.severity == "error"),
+        warnings=sum(1 for f in findings if f.severity == "warning"),
+    )
+
+
+def build(
+    group: str,
+    customer: str,
+    objectives: list[Objective],
+    *,
+    config: LintConfig,
+    today: dt.date,
+    closed_days: int = 90,
+    horizon_days: int = 30,
+) -> Deck:
+    """The deck for one customer group."""
+    open_ = [o for o in objectives if o.state == "opened"]
+    findings = [
+        lint_objective(o, config, today) for o in open_
+    ]  # once: the slides and plan health share them
+    deck = Deck(
+        customer=customer,
+        group=group,
+        today=today,
+        closed_days=closed_days,
+        horizon_days=horizon_days,
+        objectives=[_objective(o, findings[n], config, today) for n, o in enumerate(open_)],
+    )
+    since = today - dt.timedelta(days=closed_days)
+    for o in objectives:
+        if o.state == "closed" and o.closed_at and o.closed_at >= since:
+            deck.completed.append(Item(o.title, "Objective achieved", o.closed_at, "objective"))
+        for c in o.children or []:
+            if c.state == "closed" and c.closed_at and c.closed_at >= since:
+                deck.completed.append(Item(c.title, f"Initiative of “{o.title}”", c.closed_at, "initiative"))
+    for view in deck.objectives:
+        if view.status in config.labels.at_risk:
+            deck.risks.append(
+                Item(
+                    view.title, f"Status: {view.status}. {view.latest_update}".strip(), view.due, "objective"
+                )
+            )
+        elif view.overdue:
+            deck.risks.append(
+                Item(view.title, f"Objective past its due date ({view.due})", view.due, "objective")
+            )
+        for child in view.initiatives:
+            if child.overdue:
+                deck.risks.append(
+                    Item(
+                        child.title,
+                        f"Initiative past its due date ({child.due}) · {child.dri}",
+                        child.due,
+                        "initiative",
+                    )
+                )
+            elif (
+                not child.done and child.due and today <= child.due <= today + dt.timedelta(days=horizon_days)
+            ):
+                deck.next_steps.append(
+                    Item(child.title, f"{child.dri} · for “{view.title}”", child.due, "initiative")
+                )
+    deck.completed.sort(key=lambda i: i.when or today, reverse=True)
+    deck.next_steps.sort(key=lambda i: i.when or today)
+    deck.health = [health_row(o.title, findings[n]) for n, o in enumerate(open_)]
+    deck.plan_findings = lint_plan(objectives, config)
+    return deck

@@ -1,0 +1,44 @@
+"""What the rest of the bot may ask of GitLab: a Protocol the client implements and fakes can too."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a GraphQL connection: the whole response and the connection (None when null)."""
+
+    data: Any
+    connection: dict[str, Any] | None
+
+    @property
+    def nodes(self) -> list[Any]:
+        return [n for n in (self.connection or {}).get("nodes") or [] if n is not None]
+
+    @property
+    def has_next(self) -> bool:
+        return bool(((self.connection or {}).get("pageInfo") or {}).get("hasNextPage"))
+
+    @property
+    def end_cursor(self) -> str | None:
+        cursor: str | None = ((self.connection or {}).get("pageInfo") or {}).get("endCursor")
+        return cursor
+
+
+class GitLabAPI(Protocol):
+    """The part of the GitLab client jobs and readers use; tests pass a small fake."""
+
+    async def graphql(self, query: str, **variables: Any) -> Any: ...
+
+    def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]: ...
+
+    async def create_note(self, noteable_id: str, body: str) -> dict[str, Any]: ...
+
+    async def update_note(self, note_id: str, body: str) -> dict[str, Any]: ...
+
+    async def get(self, url: str, params: dict[str, Any] | None = None) -> Any: ...
+
+    async def post(self, url: str, data: Any) -> Any: ...

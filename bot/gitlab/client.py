@@ -1,0 +1,246 @@
+"""The one GitLab client: gidgetlab over one shared session, one retry policy, a notes rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import gidgetlab.aiohttp
+from gidgetlab.exceptions import GitLabException, GraphQLException, HTTPException, QueryError
+
+from bot import __version__, log
+from bot.gitlab.api import Page
+from bot.gitlab.documents import CREATE_NOTE, UPDATE_NOTE
+from bot.retry import backoff
+from bot.settings import Settings
+
+logger = log.get(__name__)
+
+# The delivery being handled: its X-Gitlab-Event-UUID goes on every call made for it, so that
+# GitLab does not fire the same hook again (recursive webhook detection).
+_event_uuid: ContextVar[str | None] = ContextVar("event_uuid", default=None)
+
+
+@contextlib.contextmanager
+def for_event(event_uuid: str | None) -> Iterator[None]:
+    """Tag the API calls made inside the block with the delivery's event UUID."""
+    token = _event_uuid.set(event_uuid)
+    try:
+        yield
+    finally:
+        _event_uuid.reset(token)
+
+
+class GitLabError(Exception):
+    """A failed GitLab call; the text names the call and the status, never a token."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries for 429, 5xx and time-outs: exponential back-off, jitter, ``Retry-After`` honoured."""
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: str | None, rng: random.Random) -> float:
+        if retry_after:
+            with contextlib.suppress(ValueError):
+                return min(self.cap, max(0.0, float(retry_after)))
+        return backoff(attempt, base=self.base, cap=self.cap, rng=rng)
+
+
+class RateLimiter:
+    """At most *per_minute* acquisitions in any 60 s window (GitLab.com: 60 new notes a minute)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._times: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._times and self._times[0] <= now - 60:
+                    self._times.popleft()
+                if len(self._times) < self.per_minute:
+                    self._times.append(now)
+                    return
+                await asyncio.sleep(self._times[0] + 60 - now)
+
+
+class _Transport(gidgetlab.aiohttp.GitLabAPI):
+    """gidgetlab's aiohttp client with the retry policy and the event UUID at the HTTP layer."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, *, policy: RetryPolicy, timeout: float, **kwargs: Any
+    ) -> None:
+        super().__init__(session, f"success-plan-bot/{__version__}", **kwargs)
+        self.policy = policy
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.rng = random.Random()
+        self.calls = 0
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        headers = dict(headers)
+        if (event_uuid := _event_uuid.get()) is not None:
+            headers["x-gitlab-event-uuid"] = event_uuid
+        where = f"{method} {urlsplit(url).path}"  # no query string: nothing secret in messages
+        for attempt in range(1, self.policy.attempts + 1):
+            self.calls += 1
+            last = attempt == self.policy.attempts
+            try:
+                async with self._session.request(
+                    method, url, headers=headers, data=body, timeout=self.timeout
+                ) as resp:
+                    status, resp_headers, data = resp.status, resp.headers, await resp.read()
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if last:
+                    raise GitLabError(f"{where}: {type(exc).__name__} after {attempt} attempts") from None
+                await self._back_off(where, attempt, None, type(exc).__name__)
+                continue
+            if (status == 429 or status >= 500) and not last:
+                await self._back_off(where, attempt, resp_headers.get("Retry-After"), str(status))
+                continue
+            return status, resp_headers, data
+        raise AssertionError("unreachable")
+
+    async def _back_off(self, where: str, attempt: int, retry_after: str | None, why: str) -> None:
+        delay = self.policy.delay(attempt, retry_after, self.rng)
+        logger.info("gitlab call retried", call=where, reason=why, attempt=attempt, delay=round(delay, 3))
+        await asyncio.sleep(delay)
+
+
+class GitLabClient:
+    """Everything the bot asks of GitLab goes through here."""
+
+    def __init__(
+        self, settings: Settings, *, policy: RetryPolicy | None = None, timeout: float = 10.0
+    ) -> None:
+        self.settings = settings
+        self.policy = policy or RetryPolicy()
+        self.timeout = timeout
+        self.notes = RateLimiter(settings.notes_per_minute)
+        self._session: aiohttp.ClientSession | None = None
+        self._api: _Transport | None = None
+
+    async def __aenter__(self) -> GitLabClient:
+        self._session = aiohttp.ClientSession()
+        token = self.settings.gitlab_token.get_secret_value() if self.settings.gitlab_token else None
+        self._api = _Transport(
+            self._session,
+            policy=self.policy,
+            timeout=self.timeout,
+            access_token=token,
+            url=self.settings.gitlab_url,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def api(self) -> _Transport:
+        if self._api is None:
+            raise RuntimeError("use GitLabClient as an async context manager")
+        return self._api
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self.api.calls
+
+    @contextlib.asynccontextmanager
+    async def _errors(self, what: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except GitLabError:
+            raise
+        except HTTPException as exc:
+            status = int(exc.status_code)
+            detail = (
+                str(exc.args[0]) if exc.args and not isinstance(exc.args[0], int) else exc.status_code.phrase
+            )
+            raise GitLabError(f"{what}: {status} {detail}", status) from None
+        except QueryError as exc:
+            raise GitLabError(f"{what}: {exc}") from None
+        except (GraphQLException, GitLabException) as exc:
+            raise GitLabError(f"{what}: {type(exc).__name__}") from None
+
+    async def graphql(self, query: str, **variables: Any) -> Any:
+        """Run one GraphQL document; GraphQL errors raise GitLabError."""
+        async with self._errors("GraphQL"):
+            return await self.api.graphql(query, **variables)
+
+    async def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
+        """The one GraphQL page loop: follow ``pageInfo.endCursor`` of the connection at *path*.
+
+        One request per page; the document takes the cursor as ``$after``. A null on the path
+        (a namespace the token cannot see…) ends the loop after yielding that page.
+        """
+        after: str | None = None
+        while True:
+            data = await self.graphql(query, **variables, after=after)
+            conn: Any = data
+            for key in path:
+                conn = conn.get(key) if isinstance(conn, dict) else None
+            page = Page(data, conn if isinstance(conn, dict) else None)
+            yield page
+            if not page.has_next:
+                return
+            after = page.end_cursor
+
+    async def create_note(self, noteable_id: str, body: str) -> dict[str, Any]:
+        """``createNote`` on a work item (epics included), under the notes rate limit."""
+        await self.notes.acquire()
+        data = await self.graphql(CREATE_NOTE, id=noteable_id, body=body)
+        return _payload(data["createNote"], "createNote", "note")
+
+    async def update_note(self, note_id: str, body: str) -> dict[str, Any]:
+        data = await self.graphql(UPDATE_NOTE, id=note_id, body=body)
+        return _payload(data["updateNote"], "updateNote", "note")
+
+    async def get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        async with self._errors(f"GET {url}"):
+            return await self.api.getitem(url, params or {})
+
+    async def get_all(self, url: str, params: dict[str, Any] | None = None) -> list[Any]:
+        async with self._errors(f"GET {url}"):
+            return [item async for item in self.api.getiter(url, params or {})]
+
+    async def post(self, url: str, data: Any) -> Any:
+        async with self._errors(f"POST {url}"):
+            return await self.api.post(url, data=data)
+
+    async def put(self, url: str, data: Any) -> Any:
+        async with self._errors(f"PUT {url}"):
+            return await self.api.put(url, data=data)
+
+    async def delete(self, url: str) -> None:
+        async with self._errors(f"DELETE {url}"):
+            await self.api.delete(url)
+
+
+def _payload(result: dict[str, Any] | None, mutation: str, key: str) -> dict[str, Any]:
+    if not result or result.get("errors") or not result.get(key):
+        errors = "; ".join((result or {}).get("errors") or ["no result"])
+        raise GitLabError(f"{mutation}: {errors}")
+    value: dict[str, Any] = result[key]
+    return value

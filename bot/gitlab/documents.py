@@ -1,0 +1,126 @@
+"""Every GraphQL document the bot sends to GitLab; a test validates and scores each against the schema."""
+
+from __future__ import annotations
+
+# Fields read for an objective and, nested, for each of its initiatives.
+_ITEM_FIELDS = """
+  id iid title description state webUrl updatedAt closedAt
+  workItemType { name }
+  widgets {
+    type
+    ... on WorkItemWidgetAssignees { assignees(first: 20) { nodes { username } } }
+    ... on WorkItemWidgetLabels { labels(first: 50) { nodes { title } } }
+    ... on WorkItemWidgetStartAndDueDate { startDate dueDate }
+"""
+
+_COMMENTS = """
+    ... on WorkItemWidgetNotes {
+      discussions(filter: ONLY_COMMENTS, first: 100, after: $notesAfter) {
+        pageInfo { hasNextPage endCursor }
+        nodes { notes(first: 1) { nodes { id body author { username } } } }
+      }
+    }
+"""
+
+# One request for an objective with all it needs: the epic, up to 100 initiatives, and the
+# first 100 comment threads (to find the bot's own comment again).
+OBJECTIVE_QUERY = (
+    "query Objective($fullPath: ID!, $iid: String!, $notesAfter: String) {\n"
+    "  namespace(fullPath: $fullPath) { workItem(iid: $iid) {"
+    + _ITEM_FIELDS
+    + _COMMENTS
+    + """
+    ... on WorkItemWidgetHierarchy {
+      children(first: 100) { nodes {"""
+    + _ITEM_FIELDS
+    + """ } } }
+    }
+  } } }
+}
+"""
+)
+
+# Further comment threads, for objectives with more than 100 of them.
+COMMENTS_QUERY = (
+    "query Comments($fullPath: ID!, $iid: String!, $notesAfter: String) {\n"
+    "  namespace(fullPath: $fullPath) { workItem(iid: $iid) { id widgets { type "
+    + _COMMENTS
+    + """ } } }
+}
+"""
+)
+
+# A page of a group's epics with their initiatives: one request per page, never one per item.
+PLAN_QUERY = (
+    "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState) {\n"
+    "  namespace(fullPath: $fullPath) {\n"
+    "    name\n"
+    "    workItems(types: [EPIC], first: 50, after: $after, updatedAfter: $updatedAfter,"
+    " state: $state, includeDescendants: true) {\n"
+    "      pageInfo { hasNextPage endCursor }\n"
+    "      nodes {"
+    + _ITEM_FIELDS
+    + """
+    ... on WorkItemWidgetHierarchy {
+      children(first: 100) { nodes {"""
+    + _ITEM_FIELDS
+    + """ } } }
+    }
+  } } } }
+}
+"""
+)
+
+# The parent of an initiative, to re-lint the objective it belongs to.
+PARENT_QUERY = """
+query Parent($fullPath: ID!, $iid: String!) {
+  namespace(fullPath: $fullPath) {
+    workItem(iid: $iid) {
+      id
+      widgets { type ... on WorkItemWidgetHierarchy { parent { id iid webUrl } } }
+    }
+  }
+}
+"""
+
+# Every epic, issue and task changed since the checkpoint, with what it takes to find its objective.
+CHANGED_QUERY = """
+query Changed($fullPath: ID!, $updatedAfter: Time, $after: String) {
+  namespace(fullPath: $fullPath) {
+    workItems(types: [EPIC, ISSUE, TASK], updatedAfter: $updatedAfter, includeDescendants: true,
+              first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id iid webUrl updatedAt
+        workItemType { name }
+        widgets {
+          type
+          ... on WorkItemWidgetLabels { labels(first: 50) { nodes { title } } }
+          ... on WorkItemWidgetHierarchy { parent { id iid webUrl } }
+        }
+      }
+    }
+  }
+}
+"""
+
+CREATE_NOTE = """
+mutation CreateNote($id: NoteableID!, $body: String!) {
+  createNote(input: {noteableId: $id, body: $body}) { note { id body } errors }
+}
+"""
+UPDATE_NOTE = """
+mutation UpdateNote($id: NoteID!, $body: String!) {
+  updateNote(input: {id: $id, body: $body}) { note { id body } errors }
+}
+"""
+
+DOCUMENTS = {
+    "Objective": OBJECTIVE_QUERY,
+    "Comments": COMMENTS_QUERY,
+    "Plan": PLAN_QUERY,
+    "Parent": PARENT_QUERY,
+    "Changed": CHANGED_QUERY,
+    "CreateNote": CREATE_NOTE,
+    "UpdateNote": UPDATE_NOTE,
+}

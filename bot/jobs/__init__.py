@@ -1,0 +1,1 @@
+"""The jobs: the worker, and one module per job kind, found through the registry in ``context``."""

@@ -1,0 +1,78 @@
+"""What every job handler gets: the context, the outcome it returns, and the registry of job kinds.
+
+Job modules never import each other: each registers its handlers and the builders of its jobs
+here, and asks the registry (``ctx.jobs.new("objective", …)``) for a job of another kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.gitlab.api import GitLabAPI
+from bot.settings import FileConfig, Settings
+from bot.store.base import Job, NewJob, Store
+
+# Store namespaces more than one job kind reads: reconciliation covers every group a delivery came from.
+SEEN_GROUPS = "seen-group"
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix: the job goes straight to the dead-letter state."""
+
+
+@dataclass
+class Outcome:
+    """What a handler returns: a result to record and jobs to enqueue with the completion."""
+
+    result: Any = None
+    follow_ups: list[NewJob] = field(default_factory=list)
+
+
+Handler = Callable[[Job, "Context"], Awaitable[Outcome]]
+Builder = Callable[..., NewJob]
+
+
+class Registry:
+    """Handlers and job builders by job kind."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+        self._builders: dict[str, Builder] = {}
+
+    def register(self, kind: str, handler: Handler, builder: Builder | None = None) -> None:
+        self._handlers[kind] = handler
+        if builder is not None:
+            self._builders[kind] = builder
+
+    def get(self, kind: str) -> Handler | None:
+        return self._handlers.get(kind)
+
+    def new(self, kind: str, **arguments: Any) -> NewJob:
+        """A job of *kind*, made by the builder its module registered."""
+        builder = self._builders.get(kind)
+        if builder is None:
+            raise PermanentError(f"no builder for job kind {kind!r}")
+        return builder(**arguments)
+
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+@dataclass
+class Context:
+    """What handlers may use; the composition root fills it."""
+
+    settings: Settings
+    config: FileConfig
+    store: Store
+    jobs: Registry
+    gitlab: GitLabAPI | None = None
+    bot_username: str | None = None
+
+    def api(self, what: str) -> GitLabAPI:
+        """The GitLab client, or a permanent error saying *what* needs it."""
+        if self.gitlab is None:
+            raise PermanentError(f"BOT_GITLAB_TOKEN is not set: the bot cannot {what}")
+        return self.gitlab

@@ -1,0 +1,138 @@
+"""What happens when an objective epic changes: read it once, lint it, keep one comment current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot import log
+from bot.core.checks import lint_objective
+from bot.core.comment import MARKER, render, render_untracked
+from bot.core.events import group_from_url
+from bot.gitlab.api import GitLabAPI
+from bot.gitlab.client import for_event
+from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
+from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
+from bot.jobs.context import Context, Outcome, Registry
+from bot.jobs.deckwatch import note_changes
+from bot.store.base import Job, NewJob
+from bot.templating import environment
+
+logger = log.get(__name__)
+
+
+def objective_job(
+    group: str, iid: int, *, event_uuid: str | None = None, delivery_key: str | None = None, reason: str
+) -> NewJob:
+    """The job that re-lints one objective; one waits and one runs per objective at most."""
+    return NewJob(
+        kind="objective",
+        payload={"group": group, "iid": iid, "event_uuid": event_uuid, "reason": reason},
+        delivery_key=delivery_key,
+        unique_key=f"objective:{group}#{iid}",
+    )
+
+
+def initiative_job(
+    project: str, iid: int, *, event_uuid: str | None = None, delivery_key: str | None = None
+) -> NewJob:
+    """The job that finds an initiative's objective and queues its check."""
+    return NewJob(
+        kind="initiative",
+        delivery_key=delivery_key,
+        payload={"project": project, "iid": iid, "event_uuid": event_uuid},
+        unique_key=f"initiative:{project}#{iid}",
+    )
+
+
+async def find_own_note(
+    gl: GitLabAPI, bot_username: str | None, node: dict[str, Any], group: str, iid: int, known: str | None
+) -> dict[str, Any] | None:
+    """The bot's comment on the epic: the *known* (remembered) note, else one with the marker by the bot.
+
+    The first page of comments comes with the objective; later pages cost a read each and are
+    only fetched while the note is still unaccounted for.
+    """
+    notes, cursor = comments(node)
+    while True:
+        for note in notes:
+            if note["id"] == known:
+                return note
+        for note in notes:
+            author = (note.get("author") or {}).get("username")
+            if MARKER in (note.get("body") or "") and bot_username in (None, author):
+                return note
+        if cursor is None:
+            return None  # no comment yet, or a person deleted it
+        data = await gl.graphql(COMMENTS_QUERY, fullPath=group, iid=str(iid), notesAfter=cursor)
+        notes, cursor = comments(data["namespace"]["workItem"])
+
+
+async def handle_objective(job: Job, ctx: Context) -> Outcome:
+    """Lint one objective and create, update or leave alone its guidance comment."""
+    gl = ctx.api("read or comment on GitLab")
+    group, iid = str(job.payload["group"]), int(job.payload["iid"])
+    labels = ctx.config.lint.labels
+    env = environment(ctx.settings.templates_dir)
+    with for_event(job.payload.get("event_uuid")):
+        data = await gl.graphql(OBJECTIVE_QUERY, fullPath=group, iid=str(iid))
+        node = (data.get("namespace") or {}).get("workItem")
+        if node is None or not is_epic(node):
+            return Outcome(result={"comment": "skipped", "why": "no such epic"})
+        objective = to_objective(node)
+        tracked = labels.objective in objective.labels
+        rebuild = await note_changes(
+            ctx, group, objective, tracked=tracked, reason=str(job.payload.get("reason"))
+        )
+        known = await ctx.store.get_note(node["id"])
+        note = await find_own_note(gl, ctx.bot_username, node, group, iid, known)
+        if not tracked:
+            if note is None:
+                return Outcome(result={"comment": "none", "why": "not an objective", "rebuild": rebuild})
+            body = render_untracked(label=labels.objective, env=env)
+        else:
+            findings = lint_objective(objective, ctx.config.lint, dt.date.today())
+            body = render(findings, template_url=ctx.config.template_url, env=env)
+            if note is None and not any(f.severity != "suggestion" for f in findings):
+                return Outcome(result={"comment": "none", "why": "clean", "rebuild": rebuild})
+        if note is not None and note["id"] != known:
+            await ctx.store.set_note(node["id"], note["id"])  # found by its marker: remember it
+        if note is not None and note.get("body") == body:
+            return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
+        if note is None:
+            created = await gl.create_note(node["id"], body)
+            await ctx.store.set_note(node["id"], created["id"])
+            logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
+            return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})
+        await gl.update_note(note["id"], body)
+        logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
+        return Outcome(result={"comment": "updated", "note": note["id"], "rebuild": rebuild})
+
+
+async def handle_initiative(job: Job, ctx: Context) -> Outcome:
+    """An initiative changed: re-lint the objective it belongs to."""
+    gl = ctx.api("read GitLab")
+    with for_event(job.payload.get("event_uuid")):
+        data = await gl.graphql(
+            PARENT_QUERY, fullPath=str(job.payload["project"]), iid=str(job.payload["iid"])
+        )
+    parent = parent_of((data.get("namespace") or {}).get("workItem"))
+    located = group_from_url((parent or {}).get("webUrl"))
+    if located is None:
+        return Outcome(result={"parent": None})
+    group, iid = located
+    if not ctx.config.tracks(group):
+        return Outcome(result={"parent": f"{group}#{iid}", "tracked": False})
+    follow = objective_job(
+        group,
+        iid,
+        event_uuid=job.payload.get("event_uuid"),
+        delivery_key=job.delivery_key,
+        reason="initiative changed",
+    )
+    return Outcome(result={"parent": f"{group}#{iid}"}, follow_ups=[follow])
+
+
+def register(registry: Registry) -> None:
+    registry.register("objective", handle_objective, objective_job)
+    registry.register("initiative", handle_initiative, initiative_job)
