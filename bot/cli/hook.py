@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.gitlab import hooks
-from bot.gitlab.client import GitLabClient, GitLabError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import open_store
+
+if TYPE_CHECKING:
+    from bot.gitlab.client import GitLabClient
 
 
 def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -45,6 +46,10 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
 
 
 def _run(action: Callable[[GitLabClient, Settings], Awaitable[int]]) -> int:
+    # The HTTP client loads only when a hook command runs, not for `--help` or other commands.
+    from bot.gitlab import hooks
+    from bot.gitlab.client import GitLabClient, GitLabError
+
     settings = load_settings()
     if settings.gitlab_token is None:
         raise ConfigError("BOT_GITLAB_TOKEN is not set: hook commands call GitLab's API")
@@ -61,6 +66,8 @@ def _run(action: Callable[[GitLabClient, Settings], Awaitable[int]]) -> int:
 
 def cmd_register(args: argparse.Namespace) -> int:
     async def action(gl: GitLabClient, settings: Settings) -> int:
+        from bot.gitlab import hooks
+
         hook_id, created = await hooks.register(gl, settings, args.group, args.url)
         print(hook_id)
         verb = "Created" if created else "Updated"
@@ -72,6 +79,8 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     async def action(gl: GitLabClient, settings: Settings) -> int:
+        from bot.gitlab import hooks
+
         found = await hooks.status(gl, args.group, args.url)
         replayed = await hooks.replay_failed(gl, args.group, found) if args.replay_failed else None
         report = found.as_json()
@@ -100,6 +109,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     async def action(gl: GitLabClient, settings: Settings) -> int:
+        from bot.gitlab import hooks
+
         key = await hooks.test(gl, args.group, args.url)
         store = open_store(settings)
         await store.open()
@@ -122,6 +133,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     async def action(gl: GitLabClient, settings: Settings) -> int:
+        from bot.gitlab import hooks
+
         removed = await hooks.remove(gl, args.group, args.url)
         print(f"Removed hook {removed} from {args.group}." if removed else f"No bot hook on {args.group}.")
         return 0

@@ -25,6 +25,7 @@ def _today(value: str) -> dt.date:
 
 def read_group(group: str, config: LintConfig) -> Plan:
     """A group's objectives, read through GraphQL as the deck reads them."""
+    from bot.cli.lintinput import Plan
     from bot.gitlab.client import GitLabClient, GitLabError
     from bot.gitlab.plans import PlanRead, read_plan
     from bot.settings import ConfigError, load_settings
@@ -62,6 +63,8 @@ def add_parser(commands: Any) -> None:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    from bot.core.report import Result
 
     config = load_file_config(Path(args.config) if args.config else None).lint
     today: dt.date = args.today or dt.date.today()

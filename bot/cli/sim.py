@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-from aiohttp import web
-
 from bot.settings import ConfigError
 
 
@@ -26,6 +23,9 @@ def add_parser(commands: Any) -> None:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
+    import yaml
+    from aiohttp import web
+
     from bot.sim.app import make_app
     from bot.sim.model import GitLab
 
