@@ -78,7 +78,7 @@ def settings_for(gitlab: TestClient[Any, Any], tmp_path: Path, **extra: Any) -> 
         "gitlab_token": "bot-token",
         "data_dir": tmp_path,
         "lease_seconds": 5,
-        "rebuild_window_seconds": 3.0,
+        "rebuild_window_seconds": 1.5,
         "rebuild_max_wait_seconds": 30.0,
         "_env_file": None,
     }
@@ -163,7 +163,7 @@ async def test_200_edits_across_3_groups_make_3_pipelines(gitlab: TestClient[Any
 async def test_an_edit_during_a_running_rebuild_makes_exactly_one_more(
     gitlab: TestClient[Any, Any], bot: Service
 ) -> None:
-    await gitlab.post("/-/sim/faults", json={"path": "trigger/pipeline$", "latency": 2.0, "count": 1})
+    await gitlab.post("/-/sim/faults", json={"path": "trigger/pipeline$", "latency": 1.0, "count": 1})
     edit(gitlab, "cs/acme", 1, title="First change")
     for _ in range(200):  # until the rebuild is running (its trigger call is slow)
         if await bot.store.list_jobs("running", kind="rebuild"):
@@ -194,7 +194,7 @@ async def test_a_delivery_that_changes_nothing_the_deck_shows_triggers_nothing(
     gitlab.server.app[GL].hooks[hook.id].confidential_issues_events = True
     edit(gitlab, "cs/globex", 1, confidential=True)
     await idle(gitlab, bot)
-    await asyncio.sleep(3.5)  # longer than the window
+    await asyncio.sleep(2.0)  # longer than the window
     await idle(gitlab, bot)
     assert len(pipelines(gitlab)) == 1
     results = [j.result for j in await bot.store.list_jobs("done", kind="objective")]
