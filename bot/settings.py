@@ -133,7 +133,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = 4
     shutdown_grace_seconds: float = 0.0
     dedupe_retention_days: int = 8
-    notes_per_minute: int = 60
+    notes_per_minute: int = 60  # GitLab.com's notes_create limit, per user: shared by every replica
+    notes_window_seconds: float = 60.0  # the limit's window (GitLab: a minute; shorter in tests)
+    gitlab_timeout_seconds: float = 10.0
     templates_dir: Path | None = None
     rebuild_window_seconds: float = 60.0
     rebuild_max_wait_seconds: float = 300.0

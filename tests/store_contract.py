@@ -210,3 +210,37 @@ class StoreContract:
         assert isinstance(results[1], TypeError)
         assert await store.get_delivery("b") is None  # nothing half-written
         assert {j.delivery_key for j in await store.list_jobs()} == {"a", "c"}
+
+    async def test_renew_keeps_the_lease_and_a_lost_lease_cannot_be_renewed(self, store: Store) -> None:
+        await store.enqueue([NewJob(kind="k")], now=NOW)
+        job = await store.claim("a", now=NOW, lease_seconds=3)
+        assert job is not None
+        assert await store.renew(job, "a", now=NOW + 2, lease_seconds=3) is True
+        # Renewed until NOW + 5: nobody else may claim it at NOW + 4.
+        assert await store.claim("b", now=NOW + 4, lease_seconds=3) is None
+        stolen = await store.claim("b", now=NOW + 6, lease_seconds=3)
+        assert stolen is not None and stolen.id == job.id
+        assert await store.renew(job, "a", now=NOW + 6, lease_seconds=3) is False
+        assert await store.complete(job, "a", now=NOW + 6, follow_ups=[]) is False
+
+    async def test_release_with_run_at_defers_without_counting_an_attempt(self, store: Store) -> None:
+        await store.enqueue([NewJob(kind="k")], now=NOW)
+        job = await store.claim("a", now=NOW, lease_seconds=30)
+        assert job is not None and job.attempts == 1
+        assert await store.release(job, "a", now=NOW, run_at=NOW + 60) is True
+        assert await store.claim("a", now=NOW + 59, lease_seconds=30) is None
+        again = await store.claim("a", now=NOW + 60, lease_seconds=30)
+        assert again is not None and again.attempts == 1
+
+    async def test_take_rate_allows_limit_per_window_shared_by_all(self, store: Store) -> None:
+        taken = [await store.take_rate("notes", limit=3, window=60, now=NOW + i) for i in range(5)]
+        assert taken == [None, None, None, NOW + 60, NOW + 60]
+        assert await store.take_rate("other", limit=3, window=60, now=NOW + 5) is None
+        assert await store.take_rate("notes", limit=3, window=60, now=NOW + 60) is None
+        assert await store.take_rate("notes", limit=3, window=60, now=NOW + 60.5) == NOW + 61
+
+    async def test_take_rate_under_concurrency_never_exceeds_the_limit(self, store: Store) -> None:
+        results = await asyncio.gather(
+            *(store.take_rate("burst", limit=6, window=60, now=NOW) for _ in range(20))
+        )
+        assert sum(1 for r in results if r is None) == 6

@@ -25,7 +25,7 @@ def test_no_import_cycle_in_bot() -> None:
             if not imported.startswith("bot"):
                 continue
             if state.get(imported) == 1:
-                cycle = stack[stack.index(imported) :] + [imported]
+                cycle = [*stack[stack.index(imported) :], imported]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if imported not in state:
                 visit(imported)
@@ -49,7 +49,10 @@ def test_no_module_over_400_lines() -> None:
 @pytest.mark.parametrize("command", [["jobs", "--help"], ["lint", "--help"], ["hook", "--help"]])
 def test_cli_start_up_loads_neither_simulator_nor_graphql_nor_pptx(command: list[str]) -> None:
     out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "bot", *command], capture_output=True, text=True, check=True
+        [sys.executable, "-X", "importtime", "-m", "bot", *command],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     loaded = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     heavy = sorted(m for m in loaded if m.split(".")[0] in ("graphql", "pptx") or m.startswith("bot.sim"))

@@ -8,9 +8,18 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.gitlab.client import GitLabClient, GitLabError, RetryPolicy, for_event
+from bot.gitlab.client import (
+    GitLabClient,
+    GitLabError,
+    RateLimited,
+    RetryPolicy,
+    UncertainWrite,
+    for_event,
+    guard_writes,
+)
 from bot.gitlab.documents import OBJECTIVE_QUERY
 from bot.settings import Settings
+from bot.sim.rest import GL
 
 FAST = RetryPolicy(attempts=4, base=0.01, cap=2.0)
 
@@ -86,11 +95,59 @@ async def test_calls_for_a_delivery_carry_its_event_uuid(sim: TestClient[Any, An
     assert [r["event_uuid"] for r in await requests(sim)] == ["ev-123", None]
 
 
-async def test_note_rate_limit(sim: TestClient[Any, Any]) -> None:
-    async with client_for(sim, notes_per_minute=2) as gl:
-        wid = (await gl.graphql(OBJECTIVE_QUERY, fullPath="am/acme", iid="1"))["namespace"]["workItem"]["id"]
+async def _epic_id(gl: GitLabClient) -> str:
+    data = await gl.graphql(OBJECTIVE_QUERY, fullPath="am/acme", iid="1")
+    return str(data["namespace"]["workItem"]["id"])
+
+
+async def test_throttled_create_note_is_rate_limited_not_retried(sim: TestClient[Any, Any]) -> None:
+    sim.server.app[GL].notes_limit = (2, 60.0)
+    async with client_for(sim) as gl:
+        wid = await _epic_id(gl)
         await gl.create_note(wid, "one")
         await gl.create_note(wid, "two")
-        assert len(gl.notes._times) == 2
-        # A third note within the minute would wait; the limiter says how long.
-        assert gl.notes._times[0] + 60 > time.monotonic()
+        before = gl.calls
+        with pytest.raises(RateLimited) as caught:
+            await gl.create_note(wid, "three")
+        assert caught.value.retry_after >= 60 and gl.calls == before + 1
+    assert sim.server.app[GL].throttled_notes == 1
+
+
+async def test_a_write_whose_answer_is_lost_is_not_retried(sim: TestClient[Any, Any]) -> None:
+    await sim.post(
+        "/-/sim/faults",
+        json={"path": "^/api/graphql$", "operation": "CreateNote", "lost_response": True, "latency": 1.0},
+    )
+    async with client_for(sim, gitlab_timeout_seconds=0.3) as gl:
+        wid = await _epic_id(gl)
+        before = gl.calls
+        with pytest.raises(UncertainWrite, match="may have happened"):
+            await gl.create_note(wid, "made, but the answer is lost")
+        assert gl.calls == before + 1
+    bodies = [n.body for n in sim.server.app[GL].notes.values()]
+    assert bodies == ["made, but the answer is lost"]  # GitLab did make it: exactly once
+
+
+async def test_5xx_on_a_write_is_uncertain_but_on_a_read_retried(sim: TestClient[Any, Any]) -> None:
+    await sim.post("/-/sim/faults", json={"path": "^/api/graphql$", "status": 502, "count": 1})
+    async with client_for(sim) as gl:
+        assert (await gl.graphql(OBJECTIVE_QUERY, fullPath="am/acme", iid="1"))["namespace"]
+        assert gl.calls == 2
+        wid = await _epic_id(gl)
+        await sim.post("/-/sim/faults", json={"path": "^/api/graphql$", "status": 500, "count": 1})
+        with pytest.raises(UncertainWrite):
+            await gl.create_note(wid, "x")
+
+
+async def test_the_write_guard_runs_before_writes_only(sim: TestClient[Any, Any]) -> None:
+    guarded: list[str] = []
+
+    async def guard() -> None:
+        guarded.append("write")
+
+    async with client_for(sim) as gl:
+        with guard_writes(guard):
+            wid = await _epic_id(gl)
+            assert guarded == []
+            await gl.create_note(wid, "x")
+            assert guarded == ["write"]

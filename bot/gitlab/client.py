@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +38,29 @@ def for_event(event_uuid: str | None) -> Iterator[None]:
         _event_uuid.reset(token)
 
 
+# Set by the worker around a job: awaited before every write, it raises when the job's lease is
+# gone, so a job that outlived its lease never writes (a fencing check).
+_write_guard: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("write_guard", default=None)
+# Whether the request being sent may be repeated without effect; None: by its HTTP method
+# (GET, HEAD, PUT and DELETE may; POST may not, unless the caller says so, as for GraphQL queries).
+_idempotent: ContextVar[bool | None] = ContextVar("idempotent", default=None)
+
+# GitLab's answer to a throttled GraphQL mutation (HTTP 200 with this error), e.g. createNote.
+THROTTLED = "This endpoint has been requested too many times"
+# GitLab's per-feature limits are per minute; older versions send no Retry-After with their 429.
+LIMIT_INTERVAL = 60.0
+
+
+@contextlib.contextmanager
+def guard_writes(guard: Callable[[], Awaitable[None]] | None) -> Iterator[None]:
+    """Await *guard* before each write made inside the block (see ``_write_guard``)."""
+    token = _write_guard.set(guard)
+    try:
+        yield
+    finally:
+        _write_guard.reset(token)
+
+
 class GitLabError(Exception):
     """A failed GitLab call; the text names the call and the status, never a token."""
 
@@ -47,40 +68,55 @@ class GitLabError(Exception):
         super().__init__(message)
         self.status = status
 
+    @property
+    def permanent(self) -> bool:
+        """True when asking again cannot help: a 4xx other than a time-out, conflict or limit."""
+        return self.status is not None and 400 <= self.status < 500 and self.status not in (408, 409, 429)
+
+
+class UncertainWrite(GitLabError):
+    """A write whose answer never came (time-out, dropped connection, 5xx): it may have happened.
+
+    It is never retried blind: the caller finds out first (the bot's note by its marker, the
+    pipeline by its rebuild variable).
+    """
+
+
+class RateLimited(GitLabError):
+    """GitLab throttled the call; *retry_after* seconds is the earliest it will take it again."""
+
+    def __init__(self, message: str, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retries for 429, 5xx and time-outs: exponential back-off, jitter, ``Retry-After`` honoured."""
+    """Retries for 429, 5xx and time-outs: exponential back-off, jitter, ``Retry-After`` honoured.
+
+    A 429 asking for more than *cap* seconds is not slept through here: it is raised as
+    RateLimited, so that a job can give its worker slot back and a command can report it.
+    """
 
     attempts: int = 5
     base: float = 0.5
     cap: float = 30.0
 
-    def delay(self, attempt: int, retry_after: str | None, rng: random.Random) -> float:
-        if retry_after:
-            with contextlib.suppress(ValueError):
-                return min(self.cap, max(0.0, float(retry_after)))
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return retry_after
         return backoff(attempt, base=self.base, cap=self.cap, rng=rng)
 
 
-class RateLimiter:
-    """At most *per_minute* acquisitions in any 60 s window (GitLab.com: 60 new notes a minute)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._times: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._times and self._times[0] <= now - 60:
-                    self._times.popleft()
-                if len(self._times) < self.per_minute:
-                    self._times.append(now)
-                    return
-                await asyncio.sleep(self._times[0] + 60 - now)
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """``Retry-After`` in seconds (GitLab sends seconds), or None when absent or unreadable."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
 
 
 class _Transport(gidgetlab.aiohttp.GitLabAPI):
@@ -102,7 +138,11 @@ class _Transport(gidgetlab.aiohttp.GitLabAPI):
         if (event_uuid := _event_uuid.get()) is not None:
             headers["x-gitlab-event-uuid"] = event_uuid
         where = f"{method} {urlsplit(url).path}"  # no query string: nothing secret in messages
+        declared = _idempotent.get()
+        idempotent = declared if declared is not None else method in ("GET", "HEAD", "PUT", "DELETE")
         for attempt in range(1, self.policy.attempts + 1):
+            if not idempotent and (guard := _write_guard.get()) is not None:
+                await guard()
             self.calls += 1
             last = attempt == self.policy.attempts
             try:
@@ -110,19 +150,40 @@ class _Transport(gidgetlab.aiohttp.GitLabAPI):
                     method, url, headers=headers, data=body, timeout=self.timeout
                 ) as resp:
                     status, resp_headers, data = resp.status, resp.headers, await resp.read()
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            except aiohttp.ClientConnectorError as exc:
+                # Never connected: nothing was sent, so even a write may be tried again.
                 if last:
                     raise GitLabError(f"{where}: {type(exc).__name__} after {attempt} attempts") from None
                 await self._back_off(where, attempt, None, type(exc).__name__)
                 continue
-            if (status == 429 or status >= 500) and not last:
-                await self._back_off(where, attempt, resp_headers.get("Retry-After"), str(status))
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if not idempotent:
+                    raise UncertainWrite(
+                        f"{where}: {type(exc).__name__}; the write may have happened"
+                    ) from None
+                if last:
+                    raise GitLabError(f"{where}: {type(exc).__name__} after {attempt} attempts") from None
+                await self._back_off(where, attempt, None, type(exc).__name__)
+                continue
+            if status >= 500 and not idempotent:
+                raise UncertainWrite(f"{where}: {status} from GitLab; the write may have happened", status)
+            if status == 429:
+                # Refused, so not done: safe to repeat, but not sooner than GitLab asks.
+                wait = retry_after(resp_headers)
+                if last or (wait is not None and wait > self.policy.cap):
+                    raise RateLimited(
+                        f"{where}: 429 rate limited", wait if wait is not None else LIMIT_INTERVAL
+                    )
+                await self._back_off(where, attempt, wait, "429")
+                continue
+            if status >= 500 and not last:
+                await self._back_off(where, attempt, None, str(status))
                 continue
             return status, resp_headers, data
         raise AssertionError("unreachable")
 
-    async def _back_off(self, where: str, attempt: int, retry_after: str | None, why: str) -> None:
-        delay = self.policy.delay(attempt, retry_after, self.rng)
+    async def _back_off(self, where: str, attempt: int, wait: float | None, why: str) -> None:
+        delay = self.policy.delay(attempt, wait, self.rng)
         logger.info("gitlab call retried", call=where, reason=why, attempt=attempt, delay=round(delay, 3))
         await asyncio.sleep(delay)
 
@@ -131,12 +192,11 @@ class GitLabClient:
     """Everything the bot asks of GitLab goes through here."""
 
     def __init__(
-        self, settings: Settings, *, policy: RetryPolicy | None = None, timeout: float = 10.0
+        self, settings: Settings, *, policy: RetryPolicy | None = None, timeout: float | None = None
     ) -> None:
         self.settings = settings
         self.policy = policy or RetryPolicy()
-        self.timeout = timeout
-        self.notes = RateLimiter(settings.notes_per_minute)
+        self.timeout = timeout if timeout is not None else settings.gitlab_timeout_seconds
         self._session: aiohttp.ClientSession | None = None
         self._api: _Transport | None = None
 
@@ -180,14 +240,25 @@ class GitLabClient:
             )
             raise GitLabError(f"{what}: {status} {detail}", status) from None
         except QueryError as exc:
+            if THROTTLED in str(exc):
+                raise RateLimited(
+                    f"{what}: throttled by GitLab ({THROTTLED})", LIMIT_INTERVAL, None
+                ) from None
             raise GitLabError(f"{what}: {exc}") from None
         except (GraphQLException, GitLabException) as exc:
             raise GitLabError(f"{what}: {type(exc).__name__}") from None
 
     async def graphql(self, query: str, **variables: Any) -> Any:
-        """Run one GraphQL document; GraphQL errors raise GitLabError."""
-        async with self._errors("GraphQL"):
-            return await self.api.graphql(query, **variables)
+        """Run one GraphQL document; GraphQL errors raise GitLabError.
+
+        Queries are retried like any read; a mutation is a write and is never retried blind.
+        """
+        token = _idempotent.set(not query.lstrip().startswith("mutation"))
+        try:
+            async with self._errors("GraphQL"):
+                return await self.api.graphql(query, **variables)
+        finally:
+            _idempotent.reset(token)
 
     async def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
         """The one GraphQL page loop: follow ``pageInfo.endCursor`` of the connection at *path*.
@@ -208,8 +279,7 @@ class GitLabClient:
             after = page.end_cursor
 
     async def create_note(self, noteable_id: str, body: str) -> dict[str, Any]:
-        """``createNote`` on a work item (epics included), under the notes rate limit."""
-        await self.notes.acquire()
+        """``createNote`` on a work item (epics included); the caller keeps to the notes limit."""
         data = await self.graphql(CREATE_NOTE, id=noteable_id, body=body)
         return _payload(data["createNote"], "createNote", "note")
 
@@ -225,9 +295,14 @@ class GitLabClient:
         async with self._errors(f"GET {url}"):
             return [item async for item in self.api.getiter(url, params or {})]
 
-    async def post(self, url: str, data: Any) -> Any:
-        async with self._errors(f"POST {url}"):
-            return await self.api.post(url, data=data)
+    async def post(self, url: str, data: Any, *, idempotent: bool = False) -> Any:
+        """A REST ``POST``: a write unless the caller declares it *idempotent*."""
+        token = _idempotent.set(idempotent)
+        try:
+            async with self._errors(f"POST {url}"):
+                return await self.api.post(url, data=data)
+        finally:
+            _idempotent.reset(token)
 
     async def put(self, url: str, data: Any) -> Any:
         async with self._errors(f"PUT {url}"):

@@ -22,6 +22,21 @@ class PermanentError(Exception):
     """A failure that retrying cannot fix: the job goes straight to the dead-letter state."""
 
 
+class Reschedule(Exception):
+    """The job must wait (a rate limit): give the worker slot back and run again at *at*.
+
+    The attempt is not counted: waiting for a limit is not a failure.
+    """
+
+    def __init__(self, at: float, why: str) -> None:
+        super().__init__(why)
+        self.at = at
+
+
+class LeaseLost(Exception):
+    """The job's lease went to another worker: this run must not write anything more."""
+
+
 @dataclass
 class Outcome:
     """What a handler returns: a result to record and jobs to enqueue with the completion."""

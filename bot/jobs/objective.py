@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from bot import log
@@ -10,15 +11,18 @@ from bot.core.checks import lint_objective
 from bot.core.comment import MARKER, render, render_untracked
 from bot.core.events import group_from_url
 from bot.gitlab.api import GitLabAPI
-from bot.gitlab.client import for_event
+from bot.gitlab.client import UncertainWrite, for_event
 from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
 from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
-from bot.jobs.context import Context, Outcome, Registry
+from bot.jobs.context import Context, Outcome, Registry, Reschedule
 from bot.jobs.deckwatch import note_changes
 from bot.store.base import Job, NewJob
 from bot.templating import environment
 
 logger = log.get(__name__)
+
+# The store's name for GitLab's notes_create limit (per user, so shared by every replica).
+NOTES_LIMIT = "gitlab-notes-create"
 
 
 def objective_job(
@@ -68,6 +72,33 @@ async def find_own_note(
         notes, cursor = comments(data["namespace"]["workItem"])
 
 
+async def create_once(
+    ctx: Context, gl: GitLabAPI, noteable_id: str, body: str, *, group: str, iid: int
+) -> dict[str, Any]:
+    """Create the bot's note, within the notes limit every replica shares, never twice.
+
+    A ``createNote`` whose answer was lost may have happened: the epic's notes are read again
+    and a note with the bot's marker is adopted; only when there is none does the job fail and
+    try again later (from the start, reading the epic again).
+    """
+    now = time.time()
+    free_at = await ctx.store.take_rate(
+        NOTES_LIMIT, limit=ctx.settings.notes_per_minute, window=ctx.settings.notes_window_seconds, now=now
+    )
+    if free_at is not None:
+        raise Reschedule(free_at, "notes limit reached")
+    try:
+        return await gl.create_note(noteable_id, body)
+    except UncertainWrite:
+        data = await gl.graphql(OBJECTIVE_QUERY, fullPath=group, iid=str(iid))
+        node = (data.get("namespace") or {}).get("workItem") or {}
+        found = await find_own_note(gl, ctx.bot_username, node, group, iid, None) if node else None
+        if found is None:
+            raise
+        logger.info("lost createNote answer: adopted the note GitLab made", group=group, iid=iid)
+        return found
+
+
 async def handle_objective(job: Job, ctx: Context) -> Outcome:
     """Lint one objective and create, update or leave alone its guidance comment."""
     gl = ctx.api("read or comment on GitLab")
@@ -100,7 +131,7 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         if note is not None and note.get("body") == body:
             return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
         if note is None:
-            created = await gl.create_note(node["id"], body)
+            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid)
             await ctx.store.set_note(node["id"], created["id"])
             logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
             return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})

@@ -12,14 +12,55 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 
 from bot import log
-from bot.jobs.context import Context, PermanentError, Registry
+from bot.gitlab.client import GitLabError, RateLimited, guard_writes
+from bot.jobs.context import Context, LeaseLost, PermanentError, Registry, Reschedule
 from bot.metrics import Metrics
 from bot.retry import backoff
 from bot.store.base import Job, Store
 
 logger = log.get(__name__)
+
+
+def permanent(exc: Exception) -> bool:
+    """True for failures no retry can fix: they go to the dead-letter state at once, with the reason."""
+    if isinstance(exc, PermanentError | ValidationError):
+        return True
+    return isinstance(exc, GitLabError) and exc.permanent
+
+
+class Lease:
+    """A running job's lease: renewed every third of its length, confirmed before each write."""
+
+    def __init__(
+        self, store: Store, job: Job, owner: str, seconds: float, clock: Callable[[], float]
+    ) -> None:
+        self.store, self.job, self.owner, self.seconds, self.clock = store, job, owner, seconds, clock
+        self.lost = False
+
+    async def keep(self) -> None:
+        """Renew until cancelled (the job ended) or the lease is gone."""
+        while not self.lost:
+            await asyncio.sleep(self.seconds / 3)
+            await self.renew()
+
+    async def renew(self) -> None:
+        try:
+            held = await self.store.renew(self.job, self.owner, now=self.clock(), lease_seconds=self.seconds)
+        except Exception:  # the store is down for a moment: the next renewal tries again
+            logger.warning("lease renewal failed", job_id=self.job.id)
+            return
+        if not held:
+            self.lost = True
+
+    async def confirm(self) -> None:
+        """Before a write: renew now, and refuse to write once the lease belongs to someone else."""
+        if not self.lost:
+            await self.renew()
+        if self.lost:
+            raise LeaseLost(f"job {self.job.id} lost its lease")
 
 
 class Worker:
@@ -102,29 +143,47 @@ class Worker:
         if job.delivery_key:
             bound = bound.bind(delivery_id=job.delivery_key)
         handler = self.registry.get(job.kind)
+        lease = Lease(self.store, job, self.owner, self.context.settings.lease_seconds, self.clock)
+        keeper = asyncio.create_task(lease.keep(), name=f"lease-{job.id}")
         try:
             if handler is None:
                 raise PermanentError(f"no handler for job kind {job.kind!r}")
-            with structlog.contextvars.bound_contextvars(delivery_id=job.delivery_key):
+            with (
+                structlog.contextvars.bound_contextvars(delivery_id=job.delivery_key),
+                guard_writes(lease.confirm),
+            ):
                 outcome = await handler(job, self.context)
         except asyncio.CancelledError:
             await self.store.release(job, self.owner, now=self.clock())
             bound.info("job released")
             raise
+        except LeaseLost:
+            bound.warning("job lease lost: stopped before writing")
+            return
+        except (Reschedule, RateLimited) as wait:
+            at = wait.at if isinstance(wait, Reschedule) else self.clock() + wait.retry_after
+            await self.store.release(job, self.owner, now=self.clock(), run_at=at)
+            self.metrics.attempts.labels(job.kind, "deferred").inc()
+            bound.info("job waits for a rate limit", reason=str(wait), run_at=round(at, 3))
+            return
         except Exception as exc:
             await self._record_failure(job, exc, bound)
             return
+        finally:
+            keeper.cancel()
         if await self.store.complete(
             job, self.owner, now=self.clock(), result=outcome.result, follow_ups=outcome.follow_ups
         ):
             self.metrics.attempts.labels(job.kind, "done").inc()
             bound.info("job done", follow_ups=len(outcome.follow_ups))
+            if outcome.follow_ups:
+                self.wake()  # a follow-up is runnable now: no need to wait for the next poll
         else:
             bound.warning("job lease lost before completion")
 
     async def _record_failure(self, job: Job, exc: Exception, bound: Any) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        last = isinstance(exc, PermanentError) or job.attempts >= self.context.settings.max_attempts
+        last = permanent(exc) or job.attempts >= self.context.settings.max_attempts
         retry_at = None if last else self.clock() + backoff(job.attempts, base=2.0, cap=900.0, rng=self._rng)
         await self.store.fail(job, self.owner, now=self.clock(), error=error, retry_at=retry_at)
         self.metrics.attempts.labels(job.kind, "dead" if last else "retry").inc()

@@ -37,11 +37,16 @@ class Fault:
     latency: float = 0.0
     count: int | None = None  # None: every matching request
     rate: float = 1.0
+    operation: str | None = None  # a GraphQL operation name, e.g. CreateNote
+    # GitLab does the work, but its answer comes only after *latency* (longer than the client waits).
+    lost_response: bool = False
 
-    def applies(self, request: web.Request) -> bool:
+    def applies(self, request: web.Request, operation: str | None) -> bool:
         if self.count == 0 or not re.search(self.path, request.path):
             return False
         if self.method and self.method.upper() != request.method:
+            return False
+        if self.operation and self.operation != operation:
             return False
         if random.random() >= self.rate:
             return False
@@ -81,10 +86,28 @@ async def gitlab_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
+async def _operation(request: web.Request) -> str | None:
+    """The GraphQL operation a request carries (the body is read once and kept by aiohttp)."""
+    if request.path != "/api/graphql":
+        return None
+    try:
+        payload = json.loads(await request.read())
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return operation_name(str(payload.get("query") or ""), payload.get("operationName"))
+
+
 async def _answer(request: web.Request, handler: Handler, entry: dict[str, Any]) -> web.StreamResponse:
     gl = request.app[rest.GL]
+    operation = await _operation(request) if request.app[CONTROL].faults else None
     for fault in list(request.app[CONTROL].faults):
-        if fault.applies(request):
+        if fault.applies(request, operation):
+            if fault.lost_response:
+                response = await _authorised(request, handler, entry, gl)
+                await asyncio.sleep(fault.latency)
+                return response
             if fault.latency:
                 await asyncio.sleep(fault.latency)
             if fault.status:
@@ -92,6 +115,12 @@ async def _answer(request: web.Request, handler: Handler, entry: dict[str, Any])
                 if fault.status == 429:
                     return web.Response(status=429, text="Retry later\n", headers=headers)
                 return _error(fault.status, f"{fault.status} Injected fault")
+    return await _authorised(request, handler, entry, gl)
+
+
+async def _authorised(
+    request: web.Request, handler: Handler, entry: dict[str, Any], gl: GitLab
+) -> web.StreamResponse:
     token = request.headers.get("PRIVATE-TOKEN") or ""
     auth = request.headers.get("Authorization", "")
     if not token and auth.lower().startswith("bearer "):

@@ -62,6 +62,21 @@ class GitLab:
         self.pipelines: dict[int, Pipeline] = {}
         self._ids = itertools.count(1)
         self.listeners: list[Callable[[ItemChange], None]] = []
+        # GitLab.com's notes_create limit: per user, GraphQL createNote included.
+        self.notes_limit = (60, 60.0)  # (notes, per seconds)
+        self.note_times: dict[int, list[float]] = {}
+        self.throttled_notes = 0
+
+    def note_allowed(self, user: User, at: float) -> bool:
+        """Count one note by *user* against the notes limit; False (and not counted) when over it."""
+        limit, window = self.notes_limit
+        times = [t for t in self.note_times.get(user.id, []) if t > at - window]
+        if len(times) >= limit:
+            self.note_times[user.id] = times
+            self.throttled_notes += 1
+            return False
+        self.note_times[user.id] = [*times, at]
+        return True
 
     def next_id(self) -> int:
         return next(self._ids)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from graphql import GraphQLError
@@ -15,6 +16,8 @@ NOT_FOUND = (
     "to perform this action"
 )
 NOTE_LIMIT = 1_000_000
+# What GitLab answers a throttled mutation: HTTP 200, this GraphQL error (lib/gitlab/graphql/…).
+THROTTLED = "This endpoint has been requested too many times. Try again later."
 
 
 def _ctx(info: Any) -> tuple[GitLab, User, str | None]:
@@ -37,6 +40,8 @@ def create_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         return {"note": None, "errors": ["Note can't be blank"]}
     if len(body) > NOTE_LIMIT:
         return {"note": None, "errors": [f"Note is too long (maximum is {NOTE_LIMIT} characters)"]}
+    if not gl.note_allowed(user, time.monotonic()):
+        raise GraphQLError(THROTTLED)
     note = gl.add_note(item, user, body, internal=bool(input.get("internal")))
     return {"note": note_view(gl, note), "errors": [], "clientMutationId": input.get("clientMutationId")}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import unquote
 
@@ -216,12 +217,26 @@ async def create_pipeline(request: web.Request) -> web.Response:
 async def list_pipelines(request: web.Request) -> web.Response:
     gl = request.app[GL]
     project = gl.project(unquote(request.match_info["project"]))
+    after = request.query.get("updated_after")
+    since = dt.datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
     found = [
         _pipeline_json(gl, p)
         for p in sorted(gl.pipelines.values(), key=lambda p: -p.id)
-        if p.project_id == project.id
+        if p.project_id == project.id and (since is None or p.created_at > since)
     ]
     return paginate(request, found)
+
+
+@routes.get("/api/v4/projects/{project}/pipelines/{pipeline_id}/variables")
+async def pipeline_variables(request: web.Request) -> web.Response:
+    gl = request.app[GL]
+    project = gl.project(unquote(request.match_info["project"]))
+    pipeline = gl.pipelines.get(int(request.match_info["pipeline_id"]))
+    if pipeline is None or pipeline.project_id != project.id:
+        raise SimError(404, "404 Not found")
+    return web.json_response(
+        [{"key": k, "value": v, "variable_type": "env_var"} for k, v in pipeline.variables.items()]
+    )
 
 
 def _issue(request: web.Request) -> Any:

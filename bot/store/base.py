@@ -125,8 +125,22 @@ class Store(abc.ABC):
         """Record a failed attempt: back to pending at *retry_at*, or dead when None."""
 
     @abc.abstractmethod
-    async def release(self, job: Job, owner: str, *, now: float) -> bool:
-        """Give a leased job back untouched (shutdown): pending again, attempt not counted."""
+    async def renew(self, job: Job, owner: str, *, now: float, lease_seconds: float) -> bool:
+        """Extend *owner*'s lease on a running job to ``now + lease_seconds``; False once it is lost."""
+
+    @abc.abstractmethod
+    async def release(self, job: Job, owner: str, *, now: float, run_at: float | None = None) -> bool:
+        """Give a leased job back untouched: pending again (at *run_at*, else now), attempt not counted.
+
+        Used at shutdown, and by a job that must wait for a rate limit instead of holding its slot.
+        """
+
+    @abc.abstractmethod
+    async def take_rate(self, name: str, *, limit: int, window: float, now: float) -> float | None:
+        """Take one of *limit* slots per *window* seconds, shared by every process on this store.
+
+        Returns None when a slot was taken, else the time when the next one frees (nothing taken).
+        """
 
     @abc.abstractmethod
     async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:

@@ -9,85 +9,12 @@ from typing import Any
 import asyncpg
 
 from bot.store.base import JOB_STATES, Delivery, Job, JobState, NewJob, Store, StoreStats, StoreUnavailable
+from bot.store.postgres_schema import COLUMNS, INSERT_JOB, SCHEMA, job_params, row_to_job
 
 # Any replica may start first, or several at once: migrations run under an advisory lock.
 _MIGRATION_LOCK = 0x5B0B_0001
 # Claims are serialised across replicas so two jobs with one unique key never both start.
 _CLAIM_LOCK = 0x5B0B_0002
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS deliveries (
-    key TEXT PRIMARY KEY,
-    event TEXT NOT NULL,
-    body BYTEA NOT NULL,
-    headers JSONB NOT NULL,
-    received_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
-CREATE TABLE IF NOT EXISTS jobs (
-    id BIGSERIAL PRIMARY KEY,
-    kind TEXT NOT NULL,
-    payload JSONB NOT NULL,
-    delivery_key TEXT,
-    unique_key TEXT,
-    state TEXT NOT NULL DEFAULT 'pending',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    run_at DOUBLE PRECISION NOT NULL,
-    lease_owner TEXT,
-    lease_until DOUBLE PRECISION,
-    last_error TEXT,
-    result JSONB,
-    created_at DOUBLE PRECISION NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (state, run_at);
-CREATE INDEX IF NOT EXISTS jobs_delivery ON jobs (delivery_key);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_unique_pending ON jobs (unique_key)
-    WHERE state = 'pending' AND unique_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_unique_running ON jobs (unique_key, state);
-CREATE TABLE IF NOT EXISTS kv (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (namespace, key)
-);
-CREATE TABLE IF NOT EXISTS notes (
-    item TEXT PRIMARY KEY,
-    note_id TEXT NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-"""
-
-_COLUMNS = (
-    "id, kind, payload, delivery_key, state, attempts, run_at, last_error, created_at, updated_at, result"
-)
-_INSERT_JOB = (
-    "INSERT INTO jobs (kind, payload, delivery_key, unique_key, run_at, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $6) "
-    "ON CONFLICT (unique_key) WHERE state = 'pending' AND unique_key IS NOT NULL DO NOTHING"
-)
-
-
-def _job(row: asyncpg.Record) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        payload=json.loads(row["payload"]),
-        delivery_key=row["delivery_key"],
-        state=row["state"],
-        attempts=row["attempts"],
-        run_at=row["run_at"],
-        last_error=row["last_error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        result=json.loads(row["result"]) if row["result"] is not None else None,
-    )
-
-
-def _params(job: NewJob, now: float, run_at: float | None = None) -> tuple[Any, ...]:
-    when = run_at if run_at is not None else job.run_at if job.run_at is not None else now
-    return (job.kind, json.dumps(job.payload), job.delivery_key, job.unique_key, when, now)
 
 
 class PostgresStore(Store):
@@ -151,7 +78,7 @@ class PostgresStore(Store):
                     delivery.received_at,
                 )
                 if inserted and job is not None:
-                    await conn.execute(_INSERT_JOB, *_params(job, delivery.received_at))
+                    await conn.execute(INSERT_JOB, *job_params(job, delivery.received_at))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
         return bool(inserted)
@@ -174,7 +101,7 @@ class PostgresStore(Store):
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 for job in jobs:
-                    status = await conn.execute(_INSERT_JOB, *_params(job, now))
+                    status = await conn.execute(INSERT_JOB, *job_params(job, now))
                     added += int(status.rsplit(" ", 1)[-1])
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
@@ -193,14 +120,14 @@ class PostgresStore(Store):
                     f"    WHERE r.unique_key = j.unique_key AND r.state = 'running' AND r.id != j.id"
                     f"    AND r.lease_until >= $3))"
                     f"  ORDER BY run_at, id LIMIT 1"
-                    f") RETURNING {_COLUMNS}",
+                    f") RETURNING {COLUMNS}",
                     owner,
                     now + lease_seconds,
                     now,
                 )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
-        return _job(row) if row is not None else None
+        return row_to_job(row) if row is not None else None
 
     async def _finish(self, sql: str, args: tuple[Any, ...], follow_ups: list[NewJob], now: float) -> bool:
         try:
@@ -209,7 +136,7 @@ class PostgresStore(Store):
                 if status != "UPDATE 1":
                     return False
                 for job in follow_ups:
-                    await conn.execute(_INSERT_JOB, *_params(job, now))
+                    await conn.execute(INSERT_JOB, *job_params(job, now))
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
         return True
@@ -241,14 +168,37 @@ class PostgresStore(Store):
             now,
         )
 
-    async def release(self, job: Job, owner: str, *, now: float) -> bool:
+    async def renew(self, job: Job, owner: str, *, now: float, lease_seconds: float) -> bool:
         return await self._finish(
-            "UPDATE jobs SET state = 'pending', attempts = GREATEST(attempts - 1, 0), lease_owner = NULL, "
-            "lease_until = NULL, updated_at = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3",
-            (now, job.id, owner),
+            "UPDATE jobs SET lease_until = $1, updated_at = $2 "
+            "WHERE id = $3 AND state = 'running' AND lease_owner = $4",
+            (now + lease_seconds, now, job.id, owner),
             [],
             now,
         )
+
+    async def release(self, job: Job, owner: str, *, now: float, run_at: float | None = None) -> bool:
+        return await self._finish(
+            "UPDATE jobs SET state = 'pending', attempts = GREATEST(attempts - 1, 0), run_at = $1, "
+            "lease_owner = NULL, lease_until = NULL, updated_at = $2 "
+            "WHERE id = $3 AND state = 'running' AND lease_owner = $4",
+            (run_at if run_at is not None else now, now, job.id, owner),
+            [],
+            now,
+        )
+
+    async def take_rate(self, name: str, *, limit: int, window: float, now: float) -> float | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # One decision at a time per limit, across every replica.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "rate:" + name)
+            await conn.execute("DELETE FROM rate_slots WHERE name = $1 AND at <= $2", name, now - window)
+            row = await conn.fetchrow(
+                "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_slots WHERE name = $1", name
+            )
+            if row is not None and row["n"] >= limit:
+                return float(row["oldest"]) + window
+            await conn.execute("INSERT INTO rate_slots (name, at) VALUES ($1, $2)", name, now)
+            return None
 
     async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:
         status = await self._run(
@@ -263,20 +213,20 @@ class PostgresStore(Store):
         )
         if status != "UPDATE 0":
             return False
-        status = await self._run(_INSERT_JOB, *_params(job, now, run_at=now + window))
+        status = await self._run(INSERT_JOB, *job_params(job, now, run_at=now + window))
         return status == "INSERT 0 1"
 
     async def list_jobs(
         self, state: JobState | None = None, limit: int = 1000, kind: str | None = None
     ) -> list[Job]:
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM jobs WHERE ($1::text IS NULL OR state = $1) "
+            f"SELECT {COLUMNS} FROM jobs WHERE ($1::text IS NULL OR state = $1) "
             f"AND ($2::text IS NULL OR kind = $2) ORDER BY id DESC LIMIT $3",
             state,
             kind,
             limit,
         )
-        return [_job(row) for row in rows]
+        return [row_to_job(row) for row in rows]
 
     async def retry(self, job_id: int, *, now: float) -> bool:
         status = await self._run(

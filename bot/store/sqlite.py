@@ -164,15 +164,37 @@ class SQLiteStore(Store):
             now,
         )
 
-    async def release(self, job: Job, owner: str, *, now: float) -> bool:
+    async def renew(self, job: Job, owner: str, *, now: float, lease_seconds: float) -> bool:
         return await self._finish(
-            "UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), "
-            "lease_owner = NULL, lease_until = NULL, updated_at = ? "
+            "UPDATE jobs SET lease_until = ?, updated_at = ? "
             "WHERE id = ? AND state = 'running' AND lease_owner = ?",
-            (now, job.id, owner),
+            (now + lease_seconds, now, job.id, owner),
             [],
             now,
         )
+
+    async def release(self, job: Job, owner: str, *, now: float, run_at: float | None = None) -> bool:
+        return await self._finish(
+            "UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), run_at = ?, "
+            "lease_owner = NULL, lease_until = NULL, updated_at = ? "
+            "WHERE id = ? AND state = 'running' AND lease_owner = ?",
+            (run_at if run_at is not None else now, now, job.id, owner),
+            [],
+            now,
+        )
+
+    async def take_rate(self, name: str, *, limit: int, window: float, now: float) -> float | None:
+        async def op(db: aiosqlite.Connection) -> float | None:
+            await db.execute("DELETE FROM rate_slots WHERE name = ? AND at <= ?", (name, now - window))
+            cursor = await db.execute("SELECT COUNT(*), MIN(at) FROM rate_slots WHERE name = ?", (name,))
+            count, oldest = await cursor.fetchone() or (0, None)
+            if count >= limit and oldest is not None:
+                return float(oldest) + window
+            await db.execute("INSERT INTO rate_slots (name, at) VALUES (?, ?)", (name, now))
+            return None
+
+        wait: float | None = await self._write(op)
+        return wait
 
     async def schedule(self, job: NewJob, *, now: float, window: float, max_wait: float) -> bool:
         async def op(db: aiosqlite.Connection) -> bool:

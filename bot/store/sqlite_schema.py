@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS kv (
     updated_at REAL NOT NULL,
     PRIMARY KEY (namespace, key)
 );
+CREATE TABLE IF NOT EXISTS rate_slots (
+    name TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_slots_name ON rate_slots (name, at);
 CREATE TABLE IF NOT EXISTS notes (
     item TEXT PRIMARY KEY,
     note_id TEXT NOT NULL,
