@@ -81,9 +81,14 @@ async def create_once(
     and a note with the bot's marker is adopted; only when there is none does the job fail and
     try again later (from the start, reading the epic again).
     """
-    now = time.time()
+    # A margin on the window: a note counted here at t reaches GitLab a little later, and the
+    # next one must not arrive inside GitLab's window even when it travels faster.
+    window = ctx.settings.notes_window_seconds
     free_at = await ctx.store.take_rate(
-        NOTES_LIMIT, limit=ctx.settings.notes_per_minute, window=ctx.settings.notes_window_seconds, now=now
+        NOTES_LIMIT,
+        limit=ctx.settings.notes_per_minute,
+        window=window + max(1.0, window / 20),
+        now=time.time(),
     )
     if free_at is not None:
         raise Reschedule(free_at, "notes limit reached")
