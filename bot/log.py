@@ -20,6 +20,21 @@ def _redact(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
+class _OneLine(logging.Handler):
+    """Standard-library records (aiohttp's server) as one structured line: no traceback.
+
+    A client that drops its connection mid-request is routine for a public endpoint; what
+    matters is that it happened, not the stack of the parser that noticed.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields: dict[str, Any] = {"logger": record.name}
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            fields["error"] = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+        structlog.get_logger(record.name).log(record.levelno, record.getMessage()[:200], **fields)
+
+
 def configure(level: str = "info", *, stream: Any = None) -> None:
     """Configure structlog once for the process; JSON unless *stream* is a terminal."""
     out = stream or sys.stderr
@@ -38,6 +53,10 @@ def configure(level: str = "info", *, stream: Any = None) -> None:
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+    for name in ("aiohttp", "asyncio"):
+        library = logging.getLogger(name)
+        library.handlers = [_OneLine()]
+        library.propagate = False
 
 
 def get(name: str) -> Any:

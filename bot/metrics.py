@@ -15,7 +15,9 @@ OUTCOMES = (
     "too_large",
     "unsupported_media_type",
     "malformed",
+    "timeout",
     "unavailable",
+    "error",
 )
 
 

@@ -19,7 +19,7 @@ from bot.jobs.worker import Worker
 from bot.metrics import Metrics
 from bot.settings import FileConfig, Settings
 from bot.store import Store, open_store
-from bot.web.edge import Edge, make_app
+from bot.web.edge import Edge, make_app, runner_args
 
 logger = log.get(__name__)
 
@@ -121,7 +121,7 @@ async def serve(settings: Settings, config: FileConfig) -> None:
     """``serve``: web edge and worker in one process until SIGTERM or SIGINT."""
     async with running(settings, config) as service:
         await _start_reconciling(service)
-        runner = web.AppRunner(make_app(service.edge), access_log=None, shutdown_timeout=10.0)
+        runner = web.AppRunner(make_app(service.edge), shutdown_timeout=10.0, **runner_args(service.edge))
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, backlog=1024)
         await site.start()

@@ -127,6 +127,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 25 * 1024 * 1024
+    body_timeout_seconds: float = 10.0  # a client that sends its body slower than this gets 408
     signature_tolerance_seconds: int = 300
     lease_seconds: float = 30.0
     max_attempts: int = 8

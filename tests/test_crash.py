@@ -75,3 +75,98 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_delivery(tmp_path: Path)
     assert {job["state"] for job in listed} == {"done"}, "a job was left pending, running or dead"
     done = {int(key.removeprefix("delivery-")) for key in keys}
     assert acked <= done, f"acknowledged but never processed: {sorted(acked - done)[:10]}"
+
+
+async def test_killed_while_a_lost_create_note_answer_is_awaited_posts_one_note(tmp_path: Path) -> None:
+    """GitLab made the note, the answer never came, and the bot died waiting: still one note."""
+    import yaml
+
+    sim_port, port = free_port(), free_port()
+    plan = {
+        "bot": {"username": "success-plan-bot", "token": "bot-token"},
+        "users": [{"username": "dana.csm"}],
+        "groups": [{"path": "cs/acme", "objectives": [{"title": "GitLab CI", "labels": ["SP Objective"]}]}],
+    }
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
+    sim = start(
+        ["sim", "--seed", str(tmp_path / "plan.yaml"), "--port", str(sim_port)],
+        bot_env(tmp_path, 1),
+        tmp_path / "sim.log",
+    )
+    env = bot_env(
+        tmp_path,
+        port,
+        BOT_WEBHOOK_SECRET=SECRET,
+        BOT_LEASE_SECONDS="1",
+        BOT_GITLAB_URL=f"http://127.0.0.1:{sim_port}",
+        BOT_GITLAB_TOKEN="bot-token",
+        BOT_BOT_USERNAME="success-plan-bot",
+        BOT_GITLAB_TIMEOUT_SECONDS="30",
+        BOT_RECONCILE_INTERVAL_SECONDS="0",
+    )
+    proc = start(["serve"], env, tmp_path / "serve.log")
+    base = f"http://127.0.0.1:{sim_port}"
+    try:
+        await wait_ready(port)
+        async with aiohttp.ClientSession() as session:
+            fault = {
+                "path": "^/api/graphql$",
+                "operation": "CreateNote",
+                "lost_response": True,
+                "latency": 60,
+            }
+            for _ in range(100):
+                try:
+                    async with session.post(f"{base}/-/sim/faults", json=fault) as resp:
+                        assert resp.status == 201
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            body: dict[str, Any] = fixture_json("issue_hook__epic_objective_labelled.json")
+            body["object_attributes"].update(iid=1, url=f"{base}/groups/cs/acme/-/work_items/1")
+            assert await post_delivery(session, port, "lost-1", json.dumps(body).encode(), SECRET) == 202
+
+            async def create_notes() -> int:
+                async with session.get(f"{base}/-/sim/requests") as resp:
+                    return sum(1 for e in await resp.json() if e["operation"] == "CreateNote")
+
+            for _ in range(200):  # until GitLab has made the note and the bot waits for the answer
+                if await create_notes():
+                    break
+                await asyncio.sleep(0.05)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            async with session.delete(f"{base}/-/sim/faults"):
+                pass
+            proc = start(["serve"], env, tmp_path / "serve.log")
+            await wait_ready(port)
+            for _ in range(200):
+                jobs = list_jobs(env)
+                if jobs and all(j["state"] == "done" for j in jobs):
+                    break
+                await asyncio.sleep(0.1)
+            assert {j["state"] for j in list_jobs(env)} == {"done"}
+            query = (
+                'query { namespace(fullPath: "cs/acme") { workItem(iid: "1") { widgets { type '
+                "... on WorkItemWidgetNotes { discussions(first: 100) { nodes { notes { nodes { body } } } }"
+                " } } } } }"
+            )
+            async with session.post(
+                f"{base}/api/graphql", json={"query": query}, headers={"PRIVATE-TOKEN": "bot-token"}
+            ) as resp:
+                widgets = (await resp.json())["data"]["namespace"]["workItem"]["widgets"]
+            notes = [
+                n
+                for w in widgets
+                if w["type"] == "NOTES"
+                for d in w["discussions"]["nodes"]
+                for n in d["notes"]["nodes"]
+            ]
+            assert len(notes) == 1
+            assert await create_notes() == 1  # found by its marker after the restart, never made again
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        sim.kill()  # it still holds the answer it never sent
+        sim.wait(timeout=10)

@@ -20,17 +20,22 @@ _WORD_JOINER = "\u2060"
 # Sigils GitLab turns into mentions or references (@user, #issue, &epic, !MR, ~label,
 # %milestone, $snippet, *iteration) and schemes it turns into links.
 _SIGIL = re.compile(r"([@#&!~%$*])(?=[\w\"'./:-])")
-_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|file)(?=:)")
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|file|javascript|data|vbscript|irc|ssh|git)(?=:)")
+# GitLab auto-links bare www. hosts as well as schemes.
+_WWW = re.compile(r"(?i)\b(www)(?=\.)")
+# Control characters, and the invisible ones that reorder or hide text (bidi overrides, BOM).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|])")
 
 
 def defuse(text: str, limit: int = MAX_TEXT) -> str:
     """Text copied from an epic, made inert: one line, no mention, reference, link or markup."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(_INVISIBLE.sub(" ", str(text)).split())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     flat = _SIGIL.sub(lambda m: m.group(1) + _WORD_JOINER, flat)
     flat = _SCHEME.sub(lambda m: m.group(1) + _WORD_JOINER, flat)
+    flat = _WWW.sub(lambda m: m.group(1) + _WORD_JOINER, flat)
     return _MARKDOWN.sub(r"\\\1", flat)
 
 

@@ -16,7 +16,10 @@ NOTE_EVENTS = frozenset({"Note Hook", "Confidential Note Hook"})
 
 # Epics arrive without a group object: the path is in the URL.
 # https://docs.gitlab.com/user/project/integrations/webhook_events/#work-item-events
-_GROUP_URL = re.compile(r"/groups/(?P<path>.+?)/-/(?:work_items|epics)/(?P<iid>\d+)")
+_GROUP_URL = re.compile(r"/groups/(?P<path>.+?)/-/(?:work_items|epics)/(?P<iid>\d{1,18})(?!\d)")
+# GitLab's ids are 64-bit; a payload with larger ones, or a URL past any browser's, is not GitLab's.
+MAX_ID = 2**63 - 1
+MAX_URL = 2048
 
 
 class _Loose(BaseModel):
@@ -34,18 +37,18 @@ class HookLabel(_Loose):
 
 
 class HookProject(_Loose):
-    id: int
+    id: int = Field(ge=0, le=MAX_ID)
     path_with_namespace: str | None = None
     web_url: str | None = None
 
 
 class WorkItemAttributes(_Loose):
-    id: int
-    iid: int
+    id: int = Field(ge=0, le=MAX_ID)
+    iid: int = Field(ge=0, le=MAX_ID)
     title: str | None = None
     description: str | None = None
     type: str | None = None
-    url: str | None = None
+    url: str | None = Field(default=None, max_length=MAX_URL)
     state: str | None = None
     action: str | None = None
     due_date: str | None = None
@@ -91,7 +94,7 @@ class WorkItemHook(_Loose):
 
 
 class NoteAttributes(_Loose):
-    id: int
+    id: int = Field(ge=0, le=MAX_ID)
     note: str | None = None
     noteable_type: str | None = None
 

@@ -20,7 +20,7 @@ class AuthResult:
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
     """The ``v1,<base64>`` Standard Webhooks signature of a message."""
     # https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
-    signed = f"{msg_id}.{timestamp}.".encode() + body
+    signed = f"{msg_id}.{timestamp}.".encode("utf-8", "surrogateescape") + body
     digest = hmac.new(key, signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
 
@@ -33,23 +33,26 @@ def verify_signature(
     stamp = headers.get("webhook-timestamp", "")
     if not msg_id or not stamp:
         return AuthResult(False, "signed request without webhook-id or webhook-timestamp")
-    try:
-        timestamp = int(stamp)
-    except ValueError:
+    # Unix seconds: digits only, and few of them (int() would take 4,000 and overflow a float).
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         return AuthResult(False, "webhook-timestamp is not a Unix time")
+    timestamp = int(stamp)
     if abs(now - timestamp) > tolerance:
         return AuthResult(False, "webhook-timestamp is outside the allowed tolerance")
     expected = sign(key, msg_id, timestamp, body).encode()
     # Several space-separated signatures may be sent (key rotation); any valid v1 one will do.
     for candidate in headers.get("webhook-signature", "").split():
-        if candidate.startswith("v1,") and hmac.compare_digest(candidate.encode(), expected):
+        if candidate.startswith("v1,") and hmac.compare_digest(
+            candidate.encode("utf-8", "surrogateescape"), expected
+        ):
             return AuthResult(True)
     return AuthResult(False, "webhook-signature does not match")
 
 
 def token_matches(secret: str, presented: str) -> bool:
     """Constant-time comparison of the ``X-Gitlab-Token`` header with the secret."""
-    return hmac.compare_digest(secret.encode(), presented.encode())
+    # Header values arrive with undecodable bytes kept as surrogates: compare them as bytes too.
+    return hmac.compare_digest(secret.encode(), presented.encode("utf-8", "surrogateescape"))
 
 
 def authenticate(

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
-from gidgetlab.exceptions import BadRequest, ValidationFailure
-from gidgetlab.sansio import Event
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from pydantic import ValidationError
 
 from bot import log
@@ -50,34 +54,84 @@ class Edge:
 
 
 EDGE = web.AppKey("edge", Edge)
+COUNTED = "bot.counted"  # set on a request whose outcome the handler counted
 
 
 class Refusal(Exception):
     """A request the edge turns down: an HTTP status, a metric outcome and a reason."""
 
-    def __init__(self, status: int, outcome: str, reason: str) -> None:
+    def __init__(self, status: int, outcome: str, reason: str, *, close: bool = False) -> None:
         super().__init__(reason)
         self.status, self.outcome, self.reason = status, outcome, reason
+        # The body was not (fully) read: close the connection rather than drain what is left.
+        self.close = close
 
 
-def delivery_key(headers: dict[str, str], body: bytes) -> str:
-    """Dedupe key: ``Idempotency-Key``, else ``X-Gitlab-Event-UUID``, else the body's hash."""
-    for name in ("idempotency-key", "x-gitlab-event-uuid"):
+def delivery_key(headers: dict[str, str], body: bytes, *, signed: bool = False) -> str:
+    """Dedupe key: a verified ``webhook-id``, else ``Idempotency-Key``, else the event UUID, else a hash.
+
+    ``webhook-id`` is covered by the signature (and equals ``Idempotency-Key`` on GitLab's own
+    resends), so a replayed signed delivery with a new ``Idempotency-Key`` is still a duplicate.
+    """
+    names = (
+        ("webhook-id", "idempotency-key", "x-gitlab-event-uuid")
+        if signed
+        else ("idempotency-key", "x-gitlab-event-uuid")
+    )
+    for name in names:
         value = headers.get(name, "").strip()
         if value:
             return value[:200]
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
+# What can go wrong while reading a body that a client sent: a broken Content-Encoding, a
+# connection that went away mid-body, a chunked encoding that does not add up.
+_BODY_ERRORS = (RequestPayloadError, HttpProcessingError, aiohttp.ClientError, ConnectionError)
+
+
+def _undecodable(value: str) -> bool:
+    """True for a header value that arrived with bytes that are not UTF-8 (kept as surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+async def _read_body(request: web.Request, limit: int, timeout: float) -> bytes:
     if request.content_length is not None and request.content_length > limit:
-        raise Refusal(413, "too_large", f"body larger than {limit} bytes")
+        raise Refusal(413, "too_large", f"body larger than {limit} bytes", close=True)
     body = bytearray()
-    async for chunk in request.content.iter_chunked(1 << 16):
-        body += chunk
-        if len(body) > limit:
-            raise Refusal(413, "too_large", f"body larger than {limit} bytes")
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.content.iter_chunked(1 << 16):
+                body += chunk
+                if len(body) > limit:
+                    raise Refusal(413, "too_large", f"body larger than {limit} bytes", close=True)
+    except TimeoutError:
+        raise Refusal(408, "timeout", f"the body did not arrive within {timeout:g} s", close=True) from None
+    except _BODY_ERRORS as exc:
+        reason = f"the body could not be read ({type(exc).__name__})"
+        raise Refusal(400, "malformed", reason, close=True) from None
     return bytes(body)
+
+
+def _decode_json(request: web.Request, body: bytes) -> Any:
+    """The JSON body: ``application/json`` in UTF-8 (GitLab sends nothing else)."""
+    if request.content_type != "application/json":
+        raise Refusal(415, "unsupported_media_type", "expected Content-Type: application/json")
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        raise Refusal(415, "unsupported_media_type", f"unsupported charset {charset[:40]!r}; send UTF-8")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Refusal(400, "malformed", "body is not UTF-8") from None
+    except RecursionError:
+        raise Refusal(400, "malformed", "body is nested too deeply") from None
+    except ValueError:  # JSONDecodeError, and integers longer than Python parses
+        raise Refusal(400, "malformed", "body is not valid JSON") from None
 
 
 async def _intake(request: web.Request, edge: Edge) -> tuple[str, str]:
@@ -102,33 +156,33 @@ async def _intake(request: web.Request, edge: Edge) -> tuple[str, str]:
     # A token can be checked before the body is read; a signature covers the body.
     if not signed:
         check(b"")
-    body = await _read_body(request, settings.max_body_bytes)
+    body = await _read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
     if signed:
         check(body)
+    for name in _KEPT_HEADERS:
+        if not headers.get(name, "").isprintable() or _undecodable(headers.get(name, "")):
+            raise Refusal(400, "malformed", f"header {name} is not printable UTF-8", close=True)
     if edge.shutting_down:
         raise Refusal(503, "unavailable", "shutting down")
-    if request.content_type != "application/json":
-        raise Refusal(415, "unsupported_media_type", "expected Content-Type: application/json")
-    unauthenticated = {k: v for k, v in headers.items() if k != "x-gitlab-token"}
-    try:
-        event = Event.from_http(unauthenticated, body)
-    except ValidationFailure as exc:
-        raise Refusal(400, "malformed", str(exc)) from None
-    except BadRequest:
-        raise Refusal(400, "malformed", "body is not valid JSON") from None
-    if not isinstance(event.data, dict):
+    data = _decode_json(request, body)
+    event = headers.get("x-gitlab-event")
+    if not event:
+        raise Refusal(400, "malformed", "X-Gitlab-Event is missing")
+    if not isinstance(data, dict):
         raise Refusal(400, "malformed", "body must be a JSON object")
     try:
-        hook = parse_payload(event.event, event.data)
+        hook = parse_payload(event, data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise Refusal(400, "malformed", f"{event.event} payload: {where}: {err['msg']}") from None
+        where = ".".join(str(p) for p in err["loc"])[:200]
+        raise Refusal(400, "malformed", f"{event[:60]} payload: {where}: {err['msg']}") from None
+    except RecursionError:
+        raise Refusal(400, "malformed", "body is nested too deeply") from None
 
-    key = delivery_key(headers, body)
+    key = delivery_key(headers, body, signed=signed)
     delivery = Delivery(
         key=key,
-        event=event.event,
+        event=event,
         body=body,
         headers={k: headers[k] for k in _KEPT_HEADERS if k in headers},
         received_at=time.time(),
@@ -152,13 +206,21 @@ async def webhook(request: web.Request) -> web.Response:
     """``POST /webhook``."""
     edge = request.app[EDGE]
     started = time.perf_counter()
+    request[COUNTED] = True
     try:
         outcome, key = await _intake(request, edge)
     except Refusal as refusal:
         edge.metrics.deliveries.labels(refusal.outcome).inc()
         edge.metrics.ack_latency.observe(time.perf_counter() - started)
         logger.info("delivery refused", status=refusal.status, reason=refusal.reason)
-        return web.json_response({"error": refusal.reason}, status=refusal.status)
+        response = web.json_response({"error": refusal.reason}, status=refusal.status)
+        if refusal.close:
+            response.force_close()
+        return response
+    except Exception as exc:  # a bug of ours: one line, counted, never a traceback per request
+        edge.metrics.deliveries.labels("error").inc()
+        logger.error("delivery failed", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return web.json_response({"error": "internal error"}, status=500)
     edge.metrics.deliveries.labels(outcome).inc()
     edge.metrics.ack_latency.observe(time.perf_counter() - started)
     logger.debug("delivery stored", delivery_id=key, outcome=outcome)
@@ -192,6 +254,31 @@ async def metrics(request: web.Request) -> web.Response:
     with contextlib.suppress(StoreUnavailable):
         edge.metrics.observe_store(await edge.store.stats(now=time.time()))
     return web.Response(body=edge.metrics.render(), content_type="text/plain", charset="utf-8")
+
+
+class _Unparsed(AbstractAccessLogger):
+    """Counts what the HTTP parser refused before any handler ran (a bad header byte…).
+
+    Every other request to ``/webhook`` is counted by the handler; these would otherwise be
+    invisible in ``/metrics``.
+    """
+
+    metrics: Metrics
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if request.get(COUNTED) or response.status != 400:
+            return
+        self.metrics.deliveries.labels("malformed").inc()
+
+    @property
+    def enabled(self) -> bool:
+        return True
+
+
+def runner_args(edge: Edge) -> dict[str, Any]:
+    """What an ``AppRunner`` (or a test server) of the edge needs so that every request is counted."""
+    counter = type("UnparsedCounter", (_Unparsed,), {"metrics": edge.metrics})
+    return {"access_log_class": counter, "access_log": logging.getLogger("bot.web.unparsed")}
 
 
 def make_app(edge: Edge, **extra: Any) -> web.Application:
