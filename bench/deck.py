@@ -37,6 +37,7 @@ def plan(objectives: int, initiatives: int) -> dict[str, Any]:
         "groups": [
             {
                 "path": "cs/bench",
+                "members": {"success-plan-bot": 20},
                 "projects": [{"path": "plan"}],
                 "objectives": [
                     {

@@ -64,7 +64,7 @@ SIM_PLAN: dict[str, Any] = {
         {"username": "guest", "token": "guest-token"},
     ],
     "groups": [
-        {"path": "am", "owners": ["dana.csm"], "members": {"guest": 10}},
+        {"path": "am", "owners": ["dana.csm"], "members": {"guest": 10, "success-plan-bot": 30}},
         {
             "path": "am/acme",
             "projects": [{"path": "plan"}, {"path": "deck", "trigger_tokens": ["glptt-acme"]}],

@@ -85,7 +85,13 @@ async def test_killed_while_a_lost_create_note_answer_is_awaited_posts_one_note(
     plan = {
         "bot": {"username": "success-plan-bot", "token": "bot-token"},
         "users": [{"username": "dana.csm"}],
-        "groups": [{"path": "cs/acme", "objectives": [{"title": "GitLab CI", "labels": ["SP Objective"]}]}],
+        "groups": [
+            {
+                "path": "cs/acme",
+                "members": {"success-plan-bot": 20},
+                "objectives": [{"title": "GitLab CI", "labels": ["SP Objective"]}],
+            }
+        ],
     }
     (tmp_path / "plan.yaml").write_text(yaml.safe_dump(plan))
     sim = start(

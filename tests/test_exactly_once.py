@@ -26,7 +26,7 @@ PLAN: dict[str, Any] = {
     "bot": {"username": "success-plan-bot", "token": "bot-token"},
     "users": [{"username": "dana.csm", "token": "csm-token"}],
     "groups": [
-        {"path": "cs", "owners": ["dana.csm"]},
+        {"path": "cs", "owners": ["dana.csm"], "members": {"success-plan-bot": 30}},
         {
             "path": "cs/acme",
             "projects": [{"path": "plan"}, {"path": "deck", "trigger_tokens": ["glptt-acme"]}],

@@ -28,7 +28,7 @@ def plan() -> dict[str, Any]:
         "admin": {"username": "root", "token": "admin-token"},
         "bot": {"username": "success-plan-bot", "token": "bot-token"},
         "users": [{"username": "dana.csm", "token": "csm-token"}],
-        "groups": [{"path": "cs", "owners": ["dana.csm"]}]
+        "groups": [{"path": "cs", "owners": ["dana.csm"], "members": {"success-plan-bot": 30}}]
         + [
             {
                 "path": g,

@@ -35,6 +35,7 @@ def plan() -> dict[str, Any]:
         "groups": [
             {
                 "path": g,
+                "members": {"success-plan-bot": 20},
                 "projects": [{"path": "deck", "trigger_tokens": ["glptt"]}],
                 "objectives": [
                     {"title": f"Objective {n}", "labels": ["SP Objective"]} for n in range(OBJECTIVES)

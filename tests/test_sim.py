@@ -384,7 +384,8 @@ async def test_dropped_webhooks_never_arrive(
 
 async def test_seed_endpoint(sim: TestClient[Any, Any]) -> None:
     resp = await sim.post(
-        "/-/sim/seed", data="groups:\n  - path: beta\n    objectives:\n      - title: New\n"
+        "/-/sim/seed",
+        data="groups:\n  - path: beta\n    members: {dana.csm: 20}\n    objectives:\n      - title: New\n",
     )
     assert resp.status == 201
     body = await gql(

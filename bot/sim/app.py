@@ -128,6 +128,9 @@ async def _authorised(
     user = gl.user_by_token(token) if token else None
     if user is None and not _NO_USER_AUTH.match(request.rel_url.raw_path):
         return _error(401, "401 Unauthorized")
+    if user is not None and "api" not in user.scopes and not user.admin and await _writes(request):
+        # A read_api token: GitLab refuses every write, REST or GraphQL mutation.
+        return web.json_response(INSUFFICIENT_SCOPE, status=403)
     request["user"] = user
     request["entry"] = entry
     try:
@@ -136,6 +139,24 @@ async def _authorised(
         return _error(exc.status, exc.message)
     except (ValueError, json.JSONDecodeError):
         return web.json_response({"error": "400 Bad request"}, status=400)
+
+
+INSUFFICIENT_SCOPE = {
+    "error": "insufficient_scope",
+    "error_description": "The request requires higher privileges than provided by the access token.",
+    "scope": "api",
+}
+
+
+async def _writes(request: web.Request) -> bool:
+    """True for a request that changes something: REST other than GET/HEAD, or a GraphQL mutation."""
+    if request.path == "/api/graphql":
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            return False
+        return isinstance(payload, dict) and str(payload.get("query") or "").lstrip().startswith("mutation")
+    return request.method not in ("GET", "HEAD")
 
 
 async def graphql_endpoint(request: web.Request) -> web.Response:

@@ -25,7 +25,7 @@ TYPE_ENUMS = {
     "KEY_RESULT": "Key Result",
     "INCIDENT": "Incident",
 }
-OWNER = 50
+GUEST, REPORTER, DEVELOPER, OWNER = 10, 20, 30, 50
 
 
 class SimError(Exception):
@@ -51,6 +51,7 @@ class User:
     name: str
     token: str | None = None
     admin: bool = False
+    scopes: list[str] = field(default_factory=lambda: ["api"])  # the token's scopes
 
     def hook_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,8 @@ class Group:
     full_path: str
     premium: bool = True
     members: dict[int, int] = field(default_factory=dict)  # user id -> access level
+    visibility: str = "private"  # customer groups are private: only members see them
+    work_items: bool = True  # namespace work items enabled (GitLab 18.1+, Premium)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLInterfaceType, GraphQLSchema, build_schema, graphql, parse
 from graphql.language import OperationDefinitionNode
 
+from bot.sim.limits import refusal
 from bot.sim.model import GitLab, User
 from bot.sim.mutations import MUTATIONS
 from bot.sim.views import ItemView, NamespaceView, parse_gid
@@ -27,16 +28,22 @@ def load_schema() -> GraphQLSchema:
 
 
 def root_query(gl: GitLab) -> dict[str, Any]:
+    # GitLab answers null for what the user cannot see, exactly as for what does not exist.
     def namespace(info: Any, fullPath: str) -> NamespaceView | None:
+        user = info.context.get("user")
         group = next((g for g in gl.groups.values() if g.full_path == fullPath), None)
         if group is not None:
-            return NamespaceView(gl, group=group)
+            return NamespaceView(gl, group=group) if gl.can_read(user, group) else None
         project = next((p for p in gl.projects.values() if p.full_path == fullPath), None)
-        return NamespaceView(gl, project=project) if project else None
+        if project is None or not gl.can_read(user, gl.groups[project.group_id]):
+            return None
+        return NamespaceView(gl, project=project)
 
     def work_item(info: Any, id: str) -> ItemView | None:
         item = gl.items.get(parse_gid(id, "WorkItem"))
-        return ItemView(gl, item) if item else None
+        if item is None or not gl.can_read(info.context.get("user"), gl.item_group(item)):
+            return None
+        return ItemView(gl, item)
 
     return {"namespace": namespace, "workItem": work_item}
 
@@ -58,7 +65,13 @@ def operation_name(query: str, given: str | None) -> str | None:
 async def execute(
     schema: GraphQLSchema, gl: GitLab, user: User, payload: dict[str, Any], event_uuid: str | None
 ) -> dict[str, Any]:
-    """Run one GraphQL request; errors come back in ``errors`` with HTTP 200, as GitLab does."""
+    """Run one GraphQL request; errors come back in ``errors`` with HTTP 200, as GitLab does.
+
+    A document over GitLab's size, depth or complexity limits is refused before it runs.
+    """
+    refused = refusal(schema, payload.get("query") or "", payload.get("variables") or {})
+    if refused is not None:
+        return {"errors": [{"message": refused}]}
     result = await graphql(
         schema,
         payload.get("query") or "",

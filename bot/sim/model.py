@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.sim.entities import (
+    DEVELOPER,
+    GUEST,
     OWNER,
+    REPORTER,
     TYPE_ENUMS,
     TYPE_IDS,
     Group,
@@ -27,7 +30,10 @@ from bot.sim.entities import (
 )
 
 __all__ = [
+    "DEVELOPER",
+    "GUEST",
     "OWNER",
+    "REPORTER",
     "TYPE_ENUMS",
     "TYPE_IDS",
     "GitLab",
@@ -129,6 +135,12 @@ class GitLab:
         if user.admin:
             return OWNER
         return max((g.members.get(user.id, 0) for g in self.ancestors(group)), default=0)
+
+    def can_read(self, user: User | None, group: Group) -> bool:
+        """GitLab's visibility: a private group (and what is in it) is seen by its members only."""
+        if group.visibility == "public":
+            return True
+        return user is not None and self.access_level(user, group) >= GUEST
 
     def item_group(self, item: WorkItem) -> Group:
         if item.group_id is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from bot.sim.model import TYPE_IDS, GitLab, Group, SimError, User, WorkItem
+from bot.sim.model import REPORTER, TYPE_IDS, GitLab, Group, SimError, User, WorkItem
 from bot.sim.views import ItemView, note_view, parse_gid
 
 NOT_FOUND = (
@@ -25,16 +25,18 @@ def _ctx(info: Any) -> tuple[GitLab, User, str | None]:
     return ctx["gl"], ctx["user"], ctx.get("event_uuid")
 
 
-def _item(gl: GitLab, ident: str) -> WorkItem:
+def _item(gl: GitLab, ident: str, user: User | None = None) -> WorkItem:
     item = gl.items.get(parse_gid(ident, "WorkItem", "Issue", "Epic"))
-    if item is None:
+    if item is None or (user is not None and not gl.can_read(user, gl.item_group(item))):
         raise GraphQLError(NOT_FOUND)
     return item
 
 
 def create_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     gl, user, _uuid = _ctx(info)
-    item = _item(gl, input["noteableId"])
+    item = _item(gl, input["noteableId"], user)
+    if input.get("internal") and gl.access_level(user, gl.item_group(item)) < REPORTER:
+        raise GraphQLError(NOT_FOUND)  # internal notes need the Reporter role
     body = input["body"]
     if not body.strip():
         return {"note": None, "errors": ["Note can't be blank"]}

@@ -9,11 +9,10 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from bot.sim.hooks import Dispatcher
-from bot.sim.model import OWNER, GitLab, Group, Hook, Pipeline, SimError, User, iso, now
+from bot.sim.model import DEVELOPER, OWNER, GitLab, Group, Hook, Pipeline, SimError, User, iso, now
 
 GL = web.AppKey("gitlab", GitLab)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
-DEVELOPER = 30
 
 routes = web.RouteTableDef()
 
@@ -89,6 +88,24 @@ async def current_user(request: web.Request) -> web.Response:
             "state": "active",
             "bot": user.username.endswith("bot"),
             "web_url": f"{request.app[GL].base_url}/{user.username}",
+        }
+    )
+
+
+@routes.get("/api/v4/personal_access_tokens/self")
+async def token_self(request: web.Request) -> web.Response:
+    """The token's own record: its scopes and expiry (GitLab 15.5+)."""
+    user = user_of(request)
+    return web.json_response(
+        {
+            "id": user.id,
+            "name": f"{user.username}-token",
+            "revoked": False,
+            "created_at": "2026-01-05T09:00:00.000Z",
+            "scopes": list(user.scopes),
+            "user_id": user.id,
+            "active": True,
+            "expires_at": "2027-01-05",
         }
     )
 

@@ -3,13 +3,16 @@
 The format (every key but ``path``/``title``/``username`` optional)::
 
     users:
-      - {username: dana.csm, name: Dana Park, token: dana-token}
-    bot: {username: success-plan-bot, token: bot-token}
+      - {username: dana.csm, name: Dana Park, token: dana-token, scopes: [api]}
+    bot: {username: success-plan-bot, token: bot-token}  # a member of the groups it reads (below)
     admin: {username: root, token: admin-token}
     groups:
       - path: account-management              # full path; parents are created as needed
         premium: true
+        visibility: private                    # or public; private groups are seen by members only
+        work_items: true                       # false: Namespace.workItems is null, as on GitLab < 18.1
         owners: [dana.csm]
+        members: {success-plan-bot: 20}        # access levels: 10 Guest, 20 Reporter, 30 Developer
       - path: account-management/acme
         projects:
           - path: success-plan                 # where initiatives (issues) live
@@ -42,6 +45,8 @@ def _user(gl: GitLab, spec: dict[str, Any], **flags: Any) -> User:
     if existing is not None:
         return existing
     user = User(gl.next_id(), username, str(spec.get("name") or username), spec.get("token"), **flags)
+    if spec.get("scopes"):
+        user.scopes = [str(s) for s in spec["scopes"]]
     gl.users[user.id] = user
     return user
 
@@ -87,6 +92,8 @@ def load(gl: GitLab, plan: dict[str, Any]) -> None:
     for spec in plan.get("groups") or []:
         group = _group(gl, str(spec["path"]))
         group.premium = bool(spec.get("premium", True))
+        group.visibility = str(spec.get("visibility", group.visibility))
+        group.work_items = bool(spec.get("work_items", group.work_items))
         for owner in spec.get("owners") or []:
             group.members[gl.user_by_name(str(owner)).id] = OWNER
         for member, level in (spec.get("members") or {}).items():

@@ -95,8 +95,15 @@ class NamespaceView:
         found = next((i for i in self._own(False) if str(i.iid) == iid), None)
         return ItemView(self.gl, found) if found else None
 
-    def workItems(self, info: Any, **args: Any) -> dict[str, Any]:
-        items = self._own(bool(args.get("includeDescendants")))
+    def workItems(self, info: Any, **args: Any) -> dict[str, Any] | None:
+        if self.group is not None and not self.group.work_items:
+            return None  # GitLab: null when namespace work items are not enabled
+        user = info.context.get("user")
+        items = [
+            i
+            for i in self._own(bool(args.get("includeDescendants")))
+            if self.gl.can_read(user, self.gl.item_group(i))
+        ]
         if args.get("types"):
             wanted = {TYPE_ENUMS.get(t, t) for t in args["types"]}
             items = [i for i in items if i.type in wanted]
