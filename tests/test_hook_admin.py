@@ -140,7 +140,9 @@ async def test_replay_failed_resends_what_gitlab_could_not_deliver(
         state["up"] = True
         report = await hookadmin.status(gl, "am")
         assert len(report.failures) == 2
-        assert await hookadmin.replay_failed(gl, "am", report) == 2
+        replayed = await hookadmin.replay_failed(gl, "am", report)
+        assert (replayed.sent, replayed.failed, replayed.left) == (2, 0, 0)
+        assert (await hookadmin.status(gl, "am")).failures == []  # delivered since: a rerun resends nothing
     assert state["received"] == 2
 
 

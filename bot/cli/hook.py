@@ -8,6 +8,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.progress import Progress
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import open_store
 
@@ -32,6 +33,9 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     status.add_argument("--format", choices=["text", "json"], default="text")
     status.add_argument(
         "--replay-failed", action="store_true", help="resend the failed deliveries of the last 7 days"
+    )
+    status.add_argument(
+        "--max-minutes", type=float, default=10.0, help="stop replaying after this long (default 10)"
     )
     status.set_defaults(func=cmd_status)
 
@@ -82,10 +86,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         from bot.gitlab import hooks
 
         found = await hooks.status(gl, args.group, args.url)
-        replayed = await hooks.replay_failed(gl, args.group, found) if args.replay_failed else None
+        replayed = None
+        if args.replay_failed:
+            bar = Progress("replay")
+            # GitLab takes 5 resends a minute: a long replay shows its progress, and stops after
+            # --max-minutes with what is left (running it again resumes).
+            replayed = await hooks.replay_failed(
+                gl,
+                args.group,
+                found,
+                budget=args.max_minutes * 60,
+                progress=lambda d, t: bar.step(d, t, "resent"),
+            )
+            bar.finish()
         report = found.as_json()
         if replayed is not None:
-            report["replayed"] = replayed
+            report["replayed"] = replayed.as_json()
         if args.format == "json":
             print(json.dumps(report, indent=2))
         elif not report["found"]:
@@ -101,8 +117,15 @@ def cmd_status(args: argparse.Namespace) -> int:
             for failure in report["recent_failures"][:10]:
                 print(f"    {failure['at']}  {failure['status']}  {failure['error'][:80]}")
             if replayed is not None:
-                print(f"  resent {replayed} failed deliver{'y' if replayed == 1 else 'ies'}")
-        return 0 if found.healthy else 1
+                print(
+                    f"  replay: {replayed.sent} resent, {replayed.failed} refused by GitLab, "
+                    f"{replayed.left} left for the next run "
+                    f"(GitLab allows {hooks.RESENDS_PER_MINUTE} a minute)"
+                )
+                for error in replayed.errors[:5]:
+                    print(f"    {error}")
+        incomplete = replayed is not None and (replayed.failed or replayed.left)
+        return 0 if found.healthy and not incomplete else 1
 
     return _run(action)
 

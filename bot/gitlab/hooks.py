@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from bot.gitlab.client import GitLabClient, GitLabError
+from bot.gitlab.client import GitLabClient, GitLabError, RateLimited
 from bot.settings import Settings
 
 HOOK_NAME = "success-plan-bot"
@@ -93,6 +96,11 @@ async def register(gl: GitLabClient, settings: Settings, group: str, url: str) -
     return int(created["id"]), True
 
 
+# GitLab's own limits on these endpoints (lib/api/hooks/events.rb, lib/api/hooks/test.rb).
+EVENTS_PER_PAGE = 20  # 1..20; a larger per_page is a 400
+RESENDS_PER_MINUTE = 5  # per group and user, shared by every hook of the group
+
+
 @dataclass
 class HookStatus:
     hook: dict[str, Any] | None
@@ -115,12 +123,24 @@ class HookStatus:
         }
 
 
+def _succeeded(event: dict[str, Any]) -> bool:
+    status = str(event.get("response_status", ""))
+    return status.isdigit() and 200 <= int(status) < 300
+
+
 async def status(gl: GitLabClient, group: str, url: str | None = None) -> HookStatus:
-    """The hook and its failed deliveries of the last 7 days."""
+    """The hook and its failed deliveries of the last 7 days (newest first) still undelivered.
+
+    A failure whose event was since delivered (a resend answered 2xx, same ``Idempotency-Key``)
+    is not listed: so a replay that was interrupted resumes where it stopped.
+    """
     hook = await find_hook(gl, group, url)
     if hook is None:
         return HookStatus(None, [])
-    events = await gl.get_all(f"{_group_url(group)}/hooks/{hook['id']}/events", {"per_page": 100})
+    events = await gl.get_all(f"{_group_url(group)}/hooks/{hook['id']}/events", {"per_page": EVENTS_PER_PAGE})
+    delivered = {(e.get("request_headers") or {}).get("Idempotency-Key") for e in events if _succeeded(e)} - {
+        None
+    }
     failures = [
         {
             "id": e["id"],
@@ -130,17 +150,47 @@ async def status(gl: GitLabClient, group: str, url: str | None = None) -> HookSt
             "error": (e.get("response_body") or "")[:200],
         }
         for e in events
-        if not str(e.get("response_status", "")).isdigit() or not 200 <= int(e["response_status"]) < 400
+        if not _succeeded(e) and (e.get("request_headers") or {}).get("Idempotency-Key") not in delivered
     ]
     return HookStatus(hook, failures)
 
 
-async def replay_failed(gl: GitLabClient, group: str, hook_status: HookStatus) -> int:
-    """Resend the failed deliveries of the last 7 days (each event once, newest state wins)."""
+@dataclass
+class Replay:
+    """What a replay did: resent (GitLab took the resend), failed (it refused), left (not tried)."""
+
+    sent: int = 0
+    failed: int = 0
+    left: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sent": self.sent, "failed": self.failed, "left": self.left, "errors": self.errors[:10]}
+
+
+async def replay_failed(
+    gl: GitLabClient,
+    group: str,
+    hook_status: HookStatus,
+    *,
+    per_window: int = RESENDS_PER_MINUTE,
+    window: float = 60.0,
+    budget: float = 600.0,
+    progress: Callable[[int, int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Replay:
+    """Resend the failed deliveries of the last 7 days, each event once, within GitLab's limit.
+
+    At most *per_window* resends per *window* (GitLab: 5 a minute per group and user); a 429
+    waits as long as GitLab says, and at least a window when it says nothing. After *budget*
+    seconds it stops and counts the rest as left; running it again resumes (see ``status``).
+    """
+    report = Replay()
     if hook_status.hook is None:
-        return 0
+        return report
     week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
-    sent = 0
+    queue: list[dict[str, Any]] = []
     seen: set[str] = set()
     for failure in hook_status.failures:
         key = failure.get("idempotency_key") or str(failure["id"])
@@ -148,9 +198,36 @@ async def replay_failed(gl: GitLabClient, group: str, hook_status: HookStatus) -
         if key in seen or (at and dt.datetime.fromisoformat(at.replace("Z", "+00:00")) < week_ago):
             continue
         seen.add(key)
-        await gl.post(f"{_group_url(group)}/hooks/{hook_status.hook['id']}/events/{failure['id']}/resend", {})
-        sent += 1
-    return sent
+        queue.append(failure)
+    started = clock()
+    sent_at: list[float] = []
+    base = f"{_group_url(group)}/hooks/{hook_status.hook['id']}/events"
+    for n, failure in enumerate(queue):
+        while True:
+            recent = [t for t in sent_at if t > clock() - window]
+            wait = (recent[0] + window - clock()) if len(recent) >= per_window else 0.0
+            if clock() + wait - started > budget:
+                report.left = len(queue) - n
+                return report
+            if wait > 0:
+                await sleep(wait)
+            sent_at.append(clock())
+            try:
+                await gl.post(f"{base}/{failure['id']}/resend", {})
+            except RateLimited as exc:
+                # Refused, so not resent: wait as GitLab asks (at least a window) and try again.
+                sent_at = [clock()] * per_window
+                window = max(window, exc.retry_after)
+                continue
+            except GitLabError as exc:
+                report.failed += 1
+                report.errors.append(f"event {failure['id']}: {exc}")
+            else:
+                report.sent += 1
+            break
+        if progress is not None:
+            progress(n + 1, len(queue))
+    return report
 
 
 async def test(gl: GitLabClient, group: str, url: str | None = None) -> str:
@@ -166,7 +243,7 @@ async def test(gl: GitLabClient, group: str, url: str | None = None) -> str:
                 f"GitLab could not deliver to {hook['url']}: {str(exc).split(': ', 2)[-1]}"
             ) from None
         raise await _explain(gl, group, exc) from None
-    events = await gl.get(f"{_group_url(group)}/hooks/{hook['id']}/events", {"per_page": 1})
+    events = await gl.get(f"{_group_url(group)}/hooks/{hook['id']}/events", {"per_page": 1})  # the newest
     if not events:
         raise AdminError("GitLab reports the test as sent but lists no delivery")
     return str((events[0].get("request_headers") or {}).get("Idempotency-Key", ""))

@@ -136,7 +136,7 @@ async def _authorised(
     try:
         return await handler(request)
     except SimError as exc:
-        return _error(exc.status, exc.message)
+        return web.json_response({exc.key: exc.message}, status=exc.status, headers=exc.headers)
     except (ValueError, json.JSONDecodeError):
         return web.json_response({"error": "400 Bad request"}, status=400)
 

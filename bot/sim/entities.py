@@ -31,9 +31,10 @@ GUEST, REPORTER, DEVELOPER, OWNER = 10, 20, 30, 50
 class SimError(Exception):
     """An API error: HTTP status and GitLab's message."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, key: str = "message") -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.key = status, message, key
+        self.headers: dict[str, str] = {}
 
 
 def now() -> dt.datetime:

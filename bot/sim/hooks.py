@@ -37,7 +37,6 @@ class Dispatcher:
         self.drop: list[dict[str, Any]] = []  # fault rules for dropped deliveries
         self.dropped = 0
         self._fired: set[tuple[int, str]] = set()
-        self.resends: dict[int, list[float]] = {}  # hook id -> recent resend times (rate limit)
         gl.listeners.append(self.on_change)
 
     async def close(self) -> None:

@@ -72,6 +72,24 @@ class GitLab:
         self.notes_limit = (60, 60.0)  # (notes, per seconds)
         self.note_times: dict[int, list[float]] = {}
         self.throttled_notes = 0
+        # GitLab's per-feature limits (lib/gitlab/application_rate_limiter.rb): (requests, per seconds).
+        self.limits: dict[str, tuple[int, float]] = {
+            "web_hook_event_resend": (5, 60.0),
+            "web_hook_test": (5, 60.0),
+        }
+        self.limit_times: dict[tuple[str, str], list[float]] = {}
+        self.throttled: dict[str, int] = {}
+
+    def throttle(self, name: str, scope: str, at: float) -> float | None:
+        """Count one call against limit *name* for *scope*; the seconds to wait when over it."""
+        limit, window = self.limits[name]
+        times = [t for t in self.limit_times.get((name, scope), []) if t > at - window]
+        if len(times) >= limit:
+            self.limit_times[(name, scope)] = times
+            self.throttled[name] = self.throttled.get(name, 0) + 1
+            return window
+        self.limit_times[(name, scope)] = [*times, at]
+        return None
 
     def note_allowed(self, user: User, at: float) -> bool:
         """Count one note by *user* against the notes limit; False (and not counted) when over it."""

@@ -27,9 +27,23 @@ HOOK_FIELDS = (
     "enable_ssl_verification",
 )
 BOOL_FIELDS = {f for f in HOOK_FIELDS if f.endswith("_events") or f == "enable_ssl_verification"}
-RESEND_LIMIT_PER_MINUTE = 5
 
 routes = web.RouteTableDef()
+THROTTLED = "This endpoint has been requested too many times. Try again later."
+
+
+class Throttled(SimError):
+    """GitLab's 429 from its application rate limiter, with ``Retry-After`` (newer GitLab)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(429, THROTTLED)
+        self.headers["Retry-After"] = str(max(1, round(retry_after)))
+
+
+def _limit(request: web.Request, name: str, scope: str) -> None:
+    wait = request.app[GL].throttle(name, scope, time.monotonic())
+    if wait is not None:
+        raise Throttled(wait)
 
 
 @routes.get("/api/v4/groups/{group}/hooks")
@@ -89,13 +103,15 @@ async def test_hook(request: web.Request) -> web.Response:
     if trigger not in ("issues_events", "confidential_issues_events"):
         raise SimError(400, f"trigger {trigger} is not supported by this simulator")
     gl = request.app[GL]
+    _limit(request, "web_hook_test", f"{group.id}:{user_of(request).id}")
     try:
         event, body = test_issue_hook(gl, group.id, user_of(request).id)
     except LookupError:
         raise SimError(422, "Ensure the project has issues before testing.") from None
     # A test delivery counts for auto-disable, and a success re-enables a disabled hook.
     record = await request.app[DISPATCHER].deliver(hook, event, body, trigger, event_uuid=str(uuid.uuid4()))
-    if record.response_status.isdigit() and 200 <= int(record.response_status) < 400:
+    # A test passes on 2xx only; a redirect is a failure here (the receiver never got the event).
+    if record.response_status.isdigit() and 200 <= int(record.response_status) < 300:
         return web.json_response({"message": "201 Created"}, status=201)
     detail = (
         f"Hook executed successfully but returned HTTP {record.response_status} {record.response_body}"
@@ -132,6 +148,9 @@ def _status_matches(event: Any, wanted: str) -> bool:
 @routes.get("/api/v4/groups/{group}/hooks/{hook_id}/events")
 async def hook_events(request: web.Request) -> web.Response:
     hook = hook_in(request, owned_group(request))
+    per_page = request.query.get("per_page", "20")
+    if not per_page.isdigit() or not 1 <= int(per_page) <= 20:  # values: 1..20
+        raise SimError(400, "per_page does not have a valid value", key="error")
     week_ago = now() - dt.timedelta(days=7)
     events = [e for e in reversed(hook.events) if e.created_at >= week_ago]
     for wanted in request.query.getall("status", []):
@@ -147,11 +166,9 @@ async def resend_event(request: web.Request) -> web.Response:
         raise SimError(404, "404 Not found")
     if event.url != hook.url:
         raise SimError(422, "The hook URL has changed, and this log entry cannot be retried")
-    recent = request.app[DISPATCHER].resends.setdefault(hook.id, [])
-    recent[:] = [t for t in recent if t > time.monotonic() - 60]
-    if len(recent) >= RESEND_LIMIT_PER_MINUTE:
-        raise SimError(429, "This endpoint has been requested too many times. Try again later.")
-    recent.append(time.monotonic())
+    # One limit per group and user, shared by all the group's hooks (lib/api/hooks/events.rb).
+    group = request.app[GL].groups[hook.group_id]
+    _limit(request, "web_hook_event_resend", f"{group.id}:{user_of(request).id}")
     record = await request.app[DISPATCHER].deliver(
         hook,
         event.request_headers.get("X-Gitlab-Event", "Issue Hook"),
