@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot import log
+from bot.gitlab.access import can_see, cannot_see, missing_api_scope, token_scopes
 from bot.gitlab.client import GitLabClient, GitLabError
 from bot.jobs import delivery, objective, rebuild, reconcile
 from bot.jobs.context import Context, Registry
 from bot.jobs.worker import Worker
 from bot.metrics import Metrics
-from bot.settings import FileConfig, Settings
+from bot.settings import ConfigError, FileConfig, Settings
 from bot.store import Store, open_store
 from bot.web.edge import Edge, make_app, runner_args
 
@@ -55,6 +56,13 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
     metrics = Metrics()
     exits = AsyncExitStack()
     gitlab = await exits.enter_async_context(GitLabClient(settings)) if settings.gitlab_token else None
+    if gitlab is not None:
+        try:
+            await _check_access(gitlab, config)
+        except BaseException:
+            await exits.aclose()
+            await store.close()
+            raise
     registry = build_registry()
     context = Context(
         settings=settings,
@@ -77,6 +85,19 @@ async def running(settings: Settings, config: FileConfig) -> AsyncIterator[Servi
         await worker.stop(timeout=settings.lease_seconds / 2)
         await exits.aclose()
         await store.close()
+
+
+async def _check_access(gitlab: GitLabClient, config: FileConfig) -> None:
+    """Refuse a token that cannot write; warn, one line each, about groups the bot cannot see."""
+    try:
+        problem = missing_api_scope(await token_scopes(gitlab))
+        if problem is not None:
+            raise ConfigError(problem)
+        for group in config.groups:
+            if not await can_see(gitlab, group.path):
+                logger.warning(cannot_see(group.path), group=group.path)
+    except GitLabError as exc:
+        logger.warning("cannot check the bot's access on GitLab", error=str(exc))
 
 
 async def _bot_username(settings: Settings, gitlab: GitLabClient | None) -> str | None:

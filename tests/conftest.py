@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,19 @@ async def client(service: Service, aiohttp_client: Callable[..., Any]) -> TestCl
 
 # -- the GitLab simulator --------------------------------------------------------------
 
-SHARED_SCHEMA = Path(__file__).parent.parent.parent / "shared" / "gitlab" / "schema.graphql"
+
+def _shared_schema() -> Path | None:
+    """GitLab's real schema: ``BOT_GITLAB_SCHEMA``, else ``shared/gitlab/schema.graphql`` beside a parent."""
+    if os.environ.get("BOT_GITLAB_SCHEMA"):
+        return Path(os.environ["BOT_GITLAB_SCHEMA"])
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "gitlab" / "schema.graphql"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+SHARED_SCHEMA = _shared_schema()
 SIM_PLAN: dict[str, Any] = {
     "admin": {"username": "root", "token": "admin-token"},
     "bot": {"username": "success-plan-bot", "token": "bot-token"},
@@ -95,10 +108,14 @@ SIM_PLAN: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def full_schema() -> Any:
-    """GitLab's real schema from ../shared, or None where the shared folder is absent."""
+    """GitLab's real schema from ../shared; absent on a laptop it is skipped, absent in CI it fails."""
     from graphql import build_schema
 
-    if not SHARED_SCHEMA.exists():
+    if SHARED_SCHEMA is None or not SHARED_SCHEMA.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "GitLab's schema (shared/gitlab/schema.graphql or BOT_GITLAB_SCHEMA) is missing in CI"
+            )
         return None
     return build_schema(SHARED_SCHEMA.read_text(encoding="utf-8"))
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from bot.gitlab.api import Page
+from bot.gitlab.api import Page, connection_at
 
 Answer = Callable[[dict[str, Any]], Any]
 
@@ -35,10 +35,7 @@ class FakeGitLab:
         after: str | None = None
         while True:
             data = await self.graphql(query, **variables, after=after)
-            conn: Any = data
-            for key in path:
-                conn = conn.get(key) if isinstance(conn, dict) else None
-            page = Page(data, conn if isinstance(conn, dict) else None)
+            page = Page(data, connection_at(data, path))
             yield page
             if not page.has_next:
                 return

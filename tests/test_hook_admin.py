@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.gitlab import hooks as hookadmin
 from bot.gitlab.client import GitLabClient, RetryPolicy
 from bot.settings import Settings
+from bot.sim.rest import GL
 from tests.conftest import SECRET, SIGNING_SECRET
 
 CSM = {"PRIVATE-TOKEN": "csm-token"}
@@ -158,3 +160,64 @@ async def test_test_delivery_reaches_the_bots_store(
         key = await hookadmin.test(gl, "am")
     stored = await service.store.get_delivery(key)
     assert stored is not None and stored.event == "Issue Hook"
+
+
+async def _failed_deliveries(sim: TestClient[Any, Any], aiohttp_server: Any, count: int) -> dict[str, Any]:
+    from bot.sim.rest import DISPATCHER
+
+    state: dict[str, Any] = {"up": False, "received": 0}
+
+    async def flaky(request: web.Request) -> web.Response:
+        if not state["up"]:
+            return web.Response(status=502, text="bad gateway")
+        state["received"] += 1
+        return web.json_response({}, status=202)
+
+    app = web.Application()
+    app.router.add_post("/webhook", flaky)
+    server = await aiohttp_server(app)
+    state["url"] = str(server.make_url("/webhook"))
+    gl = sim.server.app[GL]
+    csm, item = gl.user_by_name("dana.csm"), gl.item_by_iid("am/acme", 1)
+    hook_gl, settings = admin(sim)
+    async with hook_gl:
+        await hookadmin.register(hook_gl, settings, "am", state["url"])
+    # Failures only count 4 in a row before GitLab disables the hook; space them with a success.
+    for n in range(count):
+        gl.update_item(item, csm, title=f"Edit {n}")
+        await sim.server.app[DISPATCHER].settle()
+        next(iter(gl.hooks.values())).recent_failures = 0
+    state["up"] = True
+    return state
+
+
+async def test_replay_keeps_to_gitlabs_resend_limit_and_reports_what_is_left(
+    sim: TestClient[Any, Any], aiohttp_server: Any
+) -> None:
+    sim.server.app[GL].limits["web_hook_event_resend"] = (5, 2.0)  # GitLab: 5 a minute
+    state = await _failed_deliveries(sim, aiohttp_server, 7)
+    gl, _ = admin(sim)
+    async with gl:
+        report = await hookadmin.status(gl, "am")
+        assert len(report.failures) == 7
+        started = time.monotonic()
+        replayed = await hookadmin.replay_failed(gl, "am", report, window=2.0)
+        assert time.monotonic() - started >= 1.9  # the sixth waited for the window
+    assert (replayed.sent, replayed.failed, replayed.left) == (7, 0, 0)
+    assert state["received"] == 7
+    assert sim.server.app[GL].throttled.get("web_hook_event_resend", 0) == 0  # never over the limit
+
+
+async def test_replay_waits_out_a_429_and_stops_at_its_budget(
+    sim: TestClient[Any, Any], aiohttp_server: Any
+) -> None:
+    # GitLab counts resends of every hook of the group and user: here it is stricter than we pace.
+    sim.server.app[GL].limits["web_hook_event_resend"] = (2, 1.0)
+    await _failed_deliveries(sim, aiohttp_server, 5)
+    gl, _ = admin(sim)
+    async with gl:
+        report = await hookadmin.status(gl, "am")
+        first = await hookadmin.replay_failed(gl, "am", report, window=1.0, budget=0.5)
+        assert first.sent >= 2 and first.left == 5 - first.sent - first.failed and first.left > 0
+        resumed = await hookadmin.replay_failed(gl, "am", await hookadmin.status(gl, "am"), window=1.0)
+    assert first.sent + resumed.sent == 5 and resumed.left == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -71,11 +72,20 @@ def _run(action: Callable[[GitLabClient, Settings], Awaitable[int]]) -> int:
 def cmd_register(args: argparse.Namespace) -> int:
     async def action(gl: GitLabClient, settings: Settings) -> int:
         from bot.gitlab import hooks
+        from bot.gitlab.access import REPORTER, member_level
 
         hook_id, created = await hooks.register(gl, settings, args.group, args.url)
         print(hook_id)
         verb = "Created" if created else "Updated"
         print(f"{verb} the group hook on {args.group} (issues and work item events only).", flush=True)
+        if settings.bot_username:
+            level = await member_level(gl, args.group, settings.bot_username)
+            if level is None or level < REPORTER:
+                print(
+                    f"warning: {settings.bot_username} is not a member of {args.group} with Reporter or "
+                    "higher: GitLab will hide the plan from the bot; add it as a member",
+                    file=sys.stderr,
+                )
         return 0
 
     return _run(action)

@@ -7,6 +7,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+def connection_at(data: Any, path: list[str]) -> dict[str, Any] | None:
+    """The connection at *path* in a GraphQL response; ``"@TYPE"`` picks a widget by its type."""
+    node: Any = data
+    for key in path:
+        if key.startswith("@") and isinstance(node, list):
+            node = next((w for w in node if isinstance(w, dict) and w.get("type") == key[1:]), None)
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a GraphQL connection: the whole response and the connection (None when null)."""

@@ -16,7 +16,7 @@ import gidgetlab.aiohttp
 from gidgetlab.exceptions import GitLabException, GraphQLException, HTTPException, QueryError
 
 from bot import __version__, log
-from bot.gitlab.api import Page
+from bot.gitlab.api import Page, connection_at
 from bot.gitlab.documents import CREATE_NOTE, UPDATE_NOTE
 from bot.retry import backoff
 from bot.settings import Settings
@@ -168,12 +168,12 @@ class _Transport(gidgetlab.aiohttp.GitLabAPI):
             if status >= 500 and not idempotent:
                 raise UncertainWrite(f"{where}: {status} from GitLab; the write may have happened", status)
             if status == 429:
-                # Refused, so not done: safe to repeat, but not sooner than GitLab asks.
+                # Refused, so not done: safe to repeat, but not sooner than GitLab asks. Older
+                # GitLab sends no Retry-After; its limits are per minute, so wait a minute then.
                 wait = retry_after(resp_headers)
-                if last or (wait is not None and wait > self.policy.cap):
-                    raise RateLimited(
-                        f"{where}: 429 rate limited", wait if wait is not None else LIMIT_INTERVAL
-                    )
+                wait = LIMIT_INTERVAL if wait is None else wait
+                if last or wait > self.policy.cap:
+                    raise RateLimited(f"{where}: 429 rate limited, retry after {wait:g} s", wait)
                 await self._back_off(where, attempt, wait, "429")
                 continue
             if status >= 500 and not last:
@@ -264,15 +264,13 @@ class GitLabClient:
         """The one GraphQL page loop: follow ``pageInfo.endCursor`` of the connection at *path*.
 
         One request per page; the document takes the cursor as ``$after``. A null on the path
-        (a namespace the token cannot see…) ends the loop after yielding that page.
+        (a namespace the token cannot see…) ends the loop after yielding that page. A path step
+        ``"@HIERARCHY"`` picks the widget of that type from a ``widgets`` list.
         """
         after: str | None = None
         while True:
             data = await self.graphql(query, **variables, after=after)
-            conn: Any = data
-            for key in path:
-                conn = conn.get(key) if isinstance(conn, dict) else None
-            page = Page(data, conn if isinstance(conn, dict) else None)
+            page = Page(data, connection_at(data, path))
             yield page
             if not page.has_next:
                 return

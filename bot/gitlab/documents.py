@@ -8,8 +8,8 @@ _ITEM_FIELDS = """
   workItemType { name }
   widgets {
     type
-    ... on WorkItemWidgetAssignees { assignees(first: 20) { nodes { username } } }
-    ... on WorkItemWidgetLabels { labels(first: 50) { nodes { title } } }
+    ... on WorkItemWidgetAssignees { assignees(first: 100) { nodes { username } } }
+    ... on WorkItemWidgetLabels { labels(first: 100) { nodes { title } } }
     ... on WorkItemWidgetStartAndDueDate { startDate dueDate }
 """
 
@@ -22,6 +22,17 @@ _COMMENTS = """
     }
 """
 
+# Page sizes. GitLab serves at most 100 per page; a plan page stays far below GitLab's 30 s
+# request timeout with 50 epics of up to 20 initiatives each (1,050 work items, not 5,050).
+# An epic with more initiatives than that gets its further initiatives by CHILDREN_QUERY.
+OBJECTIVE_CHILDREN = 100
+PLAN_EPICS = 50
+PLAN_CHILDREN = 20
+
+_CHILDREN = """
+    ... on WorkItemWidgetHierarchy {
+      children(first: %d) { pageInfo { hasNextPage endCursor } nodes {"""
+
 # One request for an objective with all it needs: the epic, up to 100 initiatives, and the
 # first 100 comment threads (to find the bot's own comment again).
 OBJECTIVE_QUERY = (
@@ -29,9 +40,7 @@ OBJECTIVE_QUERY = (
     "  namespace(fullPath: $fullPath) { workItem(iid: $iid) {"
     + _ITEM_FIELDS
     + _COMMENTS
-    + """
-    ... on WorkItemWidgetHierarchy {
-      children(first: 100) { nodes {"""
+    + _CHILDREN % OBJECTIVE_CHILDREN
     + _ITEM_FIELDS
     + """ } } }
     }
@@ -55,14 +64,12 @@ PLAN_QUERY = (
     "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState) {\n"
     "  namespace(fullPath: $fullPath) {\n"
     "    name\n"
-    "    workItems(types: [EPIC], first: 50, after: $after, updatedAfter: $updatedAfter,"
+    f"    workItems(types: [EPIC], first: {PLAN_EPICS}, after: $after, updatedAfter: $updatedAfter,"
     " state: $state, includeDescendants: true) {\n"
     "      pageInfo { hasNextPage endCursor }\n"
     "      nodes {"
     + _ITEM_FIELDS
-    + """
-    ... on WorkItemWidgetHierarchy {
-      children(first: 100) { nodes {"""
+    + _CHILDREN % PLAN_CHILDREN
     + _ITEM_FIELDS
     + """ } } }
     }
@@ -70,6 +77,25 @@ PLAN_QUERY = (
 }
 """
 )
+
+# The further initiatives of an epic with more than a page of them (GitLab allows 5,000).
+CHILDREN_QUERY = (
+    "query Children($fullPath: ID!, $iid: String!, $after: String) {\n"
+    "  namespace(fullPath: $fullPath) { workItem(iid: $iid) { id widgets { type\n"
+    "    ... on WorkItemWidgetHierarchy {\n"
+    f"      children(first: {OBJECTIVE_CHILDREN}, after: $after) {{\n"
+    "        pageInfo { hasNextPage endCursor } nodes {"
+    + _ITEM_FIELDS
+    + """ } } } }
+  } } }
+}
+"""
+)
+
+# Whether the token's user sees a group at all (GitLab answers null otherwise).
+VISIBLE_QUERY = """
+query Visible($fullPath: ID!) { namespace(fullPath: $fullPath) { id } }
+"""
 
 # The parent of an initiative, to re-lint the objective it belongs to.
 PARENT_QUERY = """
@@ -119,7 +145,9 @@ DOCUMENTS = {
     "Objective": OBJECTIVE_QUERY,
     "Comments": COMMENTS_QUERY,
     "Plan": PLAN_QUERY,
+    "Children": CHILDREN_QUERY,
     "Parent": PARENT_QUERY,
+    "Visible": VISIBLE_QUERY,
     "Changed": CHANGED_QUERY,
     "CreateNote": CREATE_NOTE,
     "UpdateNote": UPDATE_NOTE,

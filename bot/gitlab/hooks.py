@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from bot.gitlab.access import missing_api_scope, token_scopes
 from bot.gitlab.client import GitLabClient, GitLabError, RateLimited
 from bot.settings import Settings
 
@@ -75,6 +76,12 @@ async def register(gl: GitLabClient, settings: Settings, group: str, url: str) -
     """Create the hook, or update the existing one in place; returns ``(hook id, created)``."""
     if settings.webhook_secret is None:
         raise AdminError("BOT_WEBHOOK_SECRET is not set: the hook needs the bot's secret as its token")
+    try:
+        problem = missing_api_scope(await token_scopes(gl))
+    except GitLabError as exc:
+        raise await _explain(gl, group, exc) from None
+    if problem is not None:
+        raise AdminError(problem)
     fields: dict[str, Any] = {
         "url": url,
         "name": HOOK_NAME,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from bot.core.events import group_from_url
 from bot.core.model import Objective, objectives_of
 from bot.gitlab.api import GitLabAPI
 from bot.gitlab.client import GitLabError
-from bot.gitlab.documents import PLAN_QUERY
-from bot.gitlab.mapping import to_objective
+from bot.gitlab.documents import CHILDREN_QUERY, PLAN_QUERY
+from bot.gitlab.mapping import to_objective, widget
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,31 @@ class PlanRead:
     def items(self) -> int:
         """Epics plus the initiatives of the objectives."""
         return self.epics + sum(len(o.children or []) for o in self.objectives)
+
+
+async def complete_children(gl: GitLabAPI, node: dict[str, Any]) -> int:
+    """Read the rest of an epic node's initiatives, in place, when they fill more than a page.
+
+    Returns the requests it took: none for the usual epic whose initiatives fit one page.
+    """
+    children = widget(node, "HIERARCHY").get("children") or {}
+    if not (children.get("pageInfo") or {}).get("hasNextPage"):
+        return 0
+    located = group_from_url(node.get("webUrl"))
+    if located is None:
+        return 0
+    group, iid = located
+    nodes = [n for n in children.get("nodes") or [] if n]
+    known = {n["id"] for n in nodes}
+    requests = 0
+    path = ["namespace", "workItem", "widgets", "@HIERARCHY", "children"]
+    async for page in gl.graphql_pages(CHILDREN_QUERY, path, fullPath=group, iid=str(iid)):
+        requests += 1
+        nodes += [n for n in page.nodes if n["id"] not in known]
+        known |= {n["id"] for n in page.nodes}
+    children["nodes"] = nodes
+    children["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+    return requests
 
 
 async def read_plan(
@@ -48,7 +75,9 @@ async def read_plan(
                 "with work items for groups (Premium or Ultimate)"
             )
         name = namespace.get("name") or group
-        epics += [to_objective(node) for node in page.nodes]
+        for node in page.nodes:
+            requests += await complete_children(gl, node)
+            epics.append(to_objective(node))
         if progress is not None:
             progress(requests, page.has_next, len(epics))
     return PlanRead(name, objectives_of(epics, label), len(epics), requests)

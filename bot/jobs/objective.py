@@ -14,6 +14,7 @@ from bot.gitlab.api import GitLabAPI
 from bot.gitlab.client import UncertainWrite, for_event
 from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
 from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
+from bot.gitlab.plans import complete_children
 from bot.jobs.context import Context, Outcome, Registry, Reschedule
 from bot.jobs.deckwatch import note_changes
 from bot.store.base import Job, NewJob
@@ -115,6 +116,7 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         node = (data.get("namespace") or {}).get("workItem")
         if node is None or not is_epic(node):
             return Outcome(result={"comment": "skipped", "why": "no such epic"})
+        await complete_children(gl, node)  # more than 100 initiatives: read the rest
         objective = to_objective(node)
         tracked = labels.objective in objective.labels
         rebuild = await note_changes(

@@ -110,6 +110,20 @@ async def token_self(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/v4/groups/{group}/members/all/{user_id}")
+async def group_member(request: web.Request) -> web.Response:
+    """A member of the group, inherited memberships included (404 when not a member)."""
+    gl = request.app[GL]
+    group = gl.group(unquote(request.match_info["group"]))
+    if not gl.can_read(user_of(request), group):
+        raise SimError(404, "404 Group Not Found")
+    member = gl.users.get(int(request.match_info["user_id"]))
+    level = gl.access_level(member, group) if member is not None and not member.admin else 0
+    if member is None or level == 0:
+        raise SimError(404, "404 Not found")
+    return web.json_response({**member.hook_json(), "access_level": level, "state": "active"})
+
+
 @routes.get("/api/v4/groups/{group}")
 async def get_group(request: web.Request) -> web.Response:
     gl = request.app[GL]
