@@ -148,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and ``python -m bot``."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Logs go to stderr from the first line on: stdout is for what a command prints (JSON…).
+    log.configure(args.log_level)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

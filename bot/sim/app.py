@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,9 +77,11 @@ async def gitlab_middleware(request: web.Request, handler: Handler) -> web.Strea
     entry: dict[str, Any] = {
         "method": request.method,
         "path": request.rel_url.raw_path,
+        "params": dict(request.rel_url.query),
         "operation": None,
         "status": None,
         "event_uuid": request.headers.get("X-Gitlab-Event-UUID"),
+        "at": time.monotonic(),
     }
     control.requests.append(entry)
     response = await _answer(request, handler, entry)
@@ -168,6 +171,7 @@ async def graphql_endpoint(request: web.Request) -> web.Response:
         return web.json_response({"errors": [{"message": "Expected a JSON object"}]}, status=400)
     request["entry"]["operation"] = operation_name(payload.get("query") or "", payload.get("operationName"))
     request["entry"]["query"] = payload.get("query")
+    request["entry"]["variables"] = payload.get("variables") or {}
     result = await execute(
         request.app[SCHEMA],
         request.app[rest.GL],

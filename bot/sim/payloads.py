@@ -96,10 +96,16 @@ def work_item_hook(gl: GitLab, change: ItemChange) -> tuple[str, dict[str, Any]]
             "description": None,
             "homepage": f"{gl.base_url}/{project.full_path}",
         }
-        body["assignees"] = [
-            {"id": u, "name": gl.users[u].name, "username": gl.users[u].username, "avatar_url": None}
-            for u in item.assignee_ids
-        ]
+    # GitLab adds the assignees (and, for issues, the first as ``assignee``) when there are any:
+    # epics' payloads carry them too.
+    people = [
+        {"id": u, "name": gl.users[u].name, "username": gl.users[u].username, "avatar_url": None}
+        for u in item.assignee_ids
+    ]
+    if people:
+        body["assignees"] = people
+        if is_issue:
+            body["assignee"] = {k: v for k, v in people[0].items() if k != "id"}
     header = "Confidential Issue Hook" if item.confidential else "Issue Hook"
     return header, body
 
