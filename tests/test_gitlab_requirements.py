@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from aiohttp.test_utils import TestClient
 
 from bot.service import running
@@ -33,15 +34,17 @@ async def test_serve_refuses_a_token_without_the_api_scope(sim: TestClient[Any, 
 
 
 async def test_serve_warns_when_the_bot_cannot_see_a_tracked_group(
-    sim: TestClient[Any, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sim: TestClient[Any, Any], tmp_path: Path
 ) -> None:
     gl = sim.server.app[GL]
     gl.group("am").members.pop(gl.user_by_name("success-plan-bot").id)
     config = FileConfig(groups=[TrackedGroup(path="am/acme")])
-    async with running(_settings(sim, tmp_path), config):
-        pass
-    lines = [line for line in capsys.readouterr().out.splitlines() if "cannot see am/acme" in line]
-    assert len(lines) == 1 and "Reporter or higher" in lines[0]
+    with structlog.testing.capture_logs() as logs:
+        async with running(_settings(sim, tmp_path), config):
+            pass
+    warnings = [e for e in logs if "cannot see am/acme" in e["event"]]
+    assert len(warnings) == 1 and warnings[0]["log_level"] == "warning"
+    assert "Reporter or higher" in warnings[0]["event"]
 
 
 async def test_cli_says_in_one_line_what_gitlab_lacks(sim: TestClient[Any, Any], tmp_path: Path) -> None:
