@@ -244,3 +244,18 @@ class StoreContract:
             *(store.take_rate("burst", limit=6, window=60, now=NOW) for _ in range(20))
         )
         assert sum(1 for r in results if r is None) == 6
+
+    async def test_new_work_wakes_listeners(self, store: Store) -> None:
+        woken: list[str] = []
+        store.on_new_work(lambda: woken.append("x"))
+        await store.accept(delivery("w1"), job_for("w1"))
+        assert woken
+        woken.clear()
+        await store.accept(delivery("w2"), None)  # stored and ignored: nothing to run
+        await asyncio.sleep(0.05)
+        assert woken == []
+        job = await store.claim("a", now=NOW, lease_seconds=30)
+        assert job is not None
+        await store.complete(job, "a", now=NOW, follow_ups=[NewJob(kind="next")])
+        await asyncio.sleep(0.05)
+        assert woken

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.store.base import NewJob
 from bot.store.postgres import PostgresStore
 from tests.store_contract import NOW, StoreContract, delivery, job_for
 
@@ -70,3 +71,18 @@ async def test_unreachable_database_is_store_unavailable() -> None:
     bad = PostgresStore("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StoreUnavailable, match="cannot connect"):
         await bad.open()
+
+
+async def test_a_job_added_by_one_replica_wakes_the_other(schema: str) -> None:
+    assert DSN is not None
+    first, second = PostgresStore(DSN, schema=schema), PostgresStore(DSN, schema=schema)
+    await first.open()
+    await second.open()
+    try:
+        woken = asyncio.Event()
+        second.on_new_work(woken.set)
+        await first.enqueue([NewJob(kind="k")], now=NOW)
+        await asyncio.wait_for(woken.wait(), 2)  # through LISTEN/NOTIFY, not a poll
+    finally:
+        await first.close()
+        await second.close()

@@ -91,6 +91,9 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
+        # A job added anywhere (a delivery, a follow-up, another replica) is run at once; the
+        # poll stays as a safety net.
+        self.store.on_new_work(self.wake)
         self._task = asyncio.create_task(self.run(), name="worker")
 
     def wake(self) -> None:
@@ -109,6 +112,8 @@ class Worker:
         while not self._stopping.is_set():
             self.heartbeat = time.monotonic()
             await slots.acquire()
+            # Cleared before the claim: work added while the claim runs wakes the next wait.
+            self._wake.clear()
             try:
                 job = await self.store.claim(
                     self.owner, now=self.clock(), lease_seconds=settings.lease_seconds
@@ -134,7 +139,6 @@ class Worker:
         return done
 
     async def _idle(self) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,6 +87,18 @@ class Store(abc.ABC):
 
     Every implementation passes ``tests/store_contract.py``.
     """
+
+    def on_new_work(self, callback: Callable[[], None]) -> None:
+        """Call *callback* whenever a job may have become runnable.
+
+        Jobs added in this process call it at once; PostgreSQL also calls it for jobs that other
+        replicas add (``LISTEN/NOTIFY``), so no worker waits for its next poll.
+        """
+        self.__dict__.setdefault("_work_listeners", []).append(callback)
+
+    def _new_work(self) -> None:
+        for callback in self.__dict__.get("_work_listeners", []):
+            callback()
 
     @abc.abstractmethod
     async def open(self) -> None:

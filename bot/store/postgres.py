@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -25,6 +26,7 @@ class PostgresStore(Store):
         self.schema = schema
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
 
     async def open(self) -> None:
         settings = {"search_path": self.schema} if self.schema else {}
@@ -37,8 +39,30 @@ class PostgresStore(Store):
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await conn.execute(SCHEMA)
+        # One connection listens for jobs that any replica adds (NOTIFY at their commit).
+        try:
+            self._listener = await asyncpg.connect(self.dsn, server_settings=settings)
+            await self._listener.add_listener(self.channel, self._notified)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise StoreUnavailable(f"cannot listen on PostgreSQL: {type(exc).__name__}") from None
+
+    @property
+    def channel(self) -> str:
+        """The NOTIFY channel: one per schema, so stores in other schemas do not wake this one."""
+        return f"bot_jobs_{self.schema or 'public'}"
+
+    async def _notify(self, conn: asyncpg.Connection) -> None:
+        """Wake every replica's worker when this transaction commits (PostgreSQL delivers it then)."""
+        await conn.execute("SELECT pg_notify($1, '')", self.channel)
+
+    def _notified(self, *_: Any) -> None:
+        self._new_work()
 
     async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await self._listener.close()
+            self._listener = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -79,6 +103,7 @@ class PostgresStore(Store):
                 )
                 if inserted and job is not None:
                     await conn.execute(INSERT_JOB, *job_params(job, delivery.received_at))
+                    await self._notify(conn)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
         return bool(inserted)
@@ -103,6 +128,8 @@ class PostgresStore(Store):
                 for job in jobs:
                     status = await conn.execute(INSERT_JOB, *job_params(job, now))
                     added += int(status.rsplit(" ", 1)[-1])
+                if added:
+                    await self._notify(conn)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
         return added
@@ -137,6 +164,8 @@ class PostgresStore(Store):
                     return False
                 for job in follow_ups:
                     await conn.execute(INSERT_JOB, *job_params(job, now))
+                if follow_ups:
+                    await self._notify(conn)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from None
         return True

@@ -83,6 +83,8 @@ class SQLiteStore(Store):
             return is_new
 
         result: bool = await self._write(op)
+        if result and job is not None:
+            self._new_work()
         return result
 
     async def get_delivery(self, key: str) -> Delivery | None:
@@ -107,6 +109,8 @@ class SQLiteStore(Store):
             return added
 
         added: int = await self._write(op)
+        if added:
+            self._new_work()
         return added
 
     async def claim(self, owner: str, *, now: float, lease_seconds: float) -> Job | None:
@@ -140,6 +144,8 @@ class SQLiteStore(Store):
             return True
 
         finished: bool = await self._write(op)
+        if finished and follow_ups:
+            self._new_work()
         return finished
 
     async def complete(
