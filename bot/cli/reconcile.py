@@ -29,7 +29,7 @@ def add_parser(commands: Any) -> None:
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from bot.gitlab.client import GitLabClient, GitLabError
-    from bot.jobs.reconcile import groups_to_reconcile, parse_duration, reconcile_group
+    from bot.jobs.reconcile import groups_to_reconcile, parse_duration, reconcile_all
     from bot.service import build_registry
 
     settings = load_settings()
@@ -49,11 +49,10 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
             groups = [args.group] if args.group else await groups_to_reconcile(config, store)
             progress = Progress("reconcile")
             jobs = build_registry()
-            reports = []
             async with GitLabClient(settings) as gl:
-                for n, group in enumerate(groups, start=1):
-                    reports.append(await reconcile_group(gl, store, config, jobs, group, since=since))
-                    progress.step(n, len(groups), group)
+                reports = await reconcile_all(
+                    gl, store, config, jobs, groups, since=since, progress=progress.step
+                )
             progress.finish()
             return [vars(r) for r in reports]
         finally:

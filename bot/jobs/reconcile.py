@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot import log
@@ -54,6 +55,55 @@ class GroupReport:
     changed: int = 0
     objectives: list[str] = field(default_factory=list)
     checkpoint: str | None = None
+    visible: bool = True  # False when GitLab answered null for the group (not a member)
+
+
+def common_roots(groups: list[str]) -> dict[str, list[str]]:
+    """The fewest groups whose descendants cover *groups*: ``{root: [groups under it]}``.
+
+    Groups under one top-level group share their longest common ancestor (``cs/acme`` and
+    ``cs/globex`` → ``cs``), so one paged query with ``includeDescendants`` lists what changed
+    in all of them, whatever their number.
+    """
+    by_top: dict[str, list[list[str]]] = {}
+    for group in sorted(set(groups)):
+        parts = group.split("/")
+        by_top.setdefault(parts[0], []).append(parts)
+    roots: dict[str, list[str]] = {}
+    for paths in by_top.values():
+        prefix = paths[0]
+        for parts in paths[1:]:
+            n = 0
+            while n < min(len(prefix), len(parts)) and prefix[n] == parts[n]:
+                n += 1
+            prefix = prefix[:n]
+        roots["/".join(prefix)] = ["/".join(parts) for parts in paths]
+    return roots
+
+
+async def reconcile_all(
+    gl: GitLabAPI,
+    store: Store,
+    config: FileConfig,
+    jobs: Registry,
+    groups: list[str],
+    *,
+    since: dt.timedelta | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[GroupReport]:
+    """Reconcile *groups* through their common ancestors; per group where an ancestor is hidden."""
+    reports = []
+    roots = common_roots(groups)
+    for n, (root, members) in enumerate(roots.items(), start=1):
+        report = await reconcile_group(gl, store, config, jobs, root, since=since)
+        reports.append(report)
+        if not report.visible and members != [root]:
+            # The bot's user may be a member of the customer groups but not of their parent.
+            for group in members:
+                reports.append(await reconcile_group(gl, store, config, jobs, group, since=since))
+        if progress is not None:
+            progress(n, len(roots), root)
+    return reports
 
 
 async def groups_to_reconcile(config: FileConfig, store: Store) -> list[str]:
@@ -89,6 +139,9 @@ async def reconcile_group(
     async for page in gl.graphql_pages(
         CHANGED_QUERY, ["namespace", "workItems"], fullPath=group, updatedAfter=_iso(start)
     ):
+        if (page.data or {}).get("namespace") is None:
+            report.visible = False
+            logger.warning("cannot see the group to reconcile it", group=group)
         for node in page.nodes:
             report.changed += 1
             newest = max(newest, _parse_time(node["updatedAt"]))
@@ -108,7 +161,7 @@ async def reconcile_group(
     report.objectives = [f"{g}#{iid}" for g, iid, _ in tracked]
     # Only now that the work is queued does the checkpoint move; the next run starts just after
     # the newest change seen, so an unchanged plan queues nothing.
-    if newest > start or stored is None:
+    if report.visible and (newest > start or stored is None):
         report.checkpoint = _iso(newest + dt.timedelta(milliseconds=1) if newest > start else start)
         await store.set_values(CHECKPOINTS, {group: report.checkpoint})
     logger.info(
@@ -126,10 +179,15 @@ async def handle_reconcile(job: Job, ctx: Context) -> Outcome:
     """List what changed in every tracked group, queue the checks, and come back after the interval."""
     gl = ctx.api("list changes on GitLab")
     groups = await groups_to_reconcile(ctx.config, ctx.store)
-    reports = [await reconcile_group(gl, ctx.store, ctx.config, ctx.jobs, g) for g in groups]
+    reports = await reconcile_all(gl, ctx.store, ctx.config, ctx.jobs, groups)
     interval = ctx.settings.reconcile_interval_seconds
     follow = [reconcile_job(time.time() + interval)] if interval > 0 else []
-    return Outcome(result={"groups": {r.group: len(r.objectives) for r in reports}}, follow_ups=follow)
+    queued = {g: 0 for g in groups}
+    for report in reports:
+        for objective in report.objectives:
+            group = objective.rsplit("#", 1)[0]
+            queued[group] = queued.get(group, 0) + 1
+    return Outcome(result={"groups": queued, "roots": [r.group for r in reports]}, follow_ups=follow)
 
 
 async def schedule_now(store: Store) -> None:

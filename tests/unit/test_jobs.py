@@ -16,7 +16,7 @@ from bot.jobs.deckwatch import FINGERPRINTS, note_changes
 from bot.jobs.delivery import handle_delivery
 from bot.jobs.objective import handle_initiative, handle_objective
 from bot.jobs.rebuild import handle_rebuild
-from bot.jobs.reconcile import CHECKPOINTS, reconcile_group
+from bot.jobs.reconcile import CHECKPOINTS, common_roots, reconcile_all, reconcile_group
 from bot.store.base import Delivery, Job, NewJob
 from tests.conftest import fixture_bytes
 from tests.fakes import GOOD_DESCRIPTION, GOOD_LABELS, FakeGitLab, work_item
@@ -225,3 +225,29 @@ async def test_reconcile_pages_through_changes_and_moves_the_checkpoint(
 def test_unknown_job_kind_has_no_builder(ctx: Context) -> None:
     with pytest.raises(PermanentError, match="no builder"):
         ctx.jobs.new("nonsense")
+
+
+def test_common_roots_cover_groups_with_their_longest_common_ancestor() -> None:
+    assert common_roots(["cs/acme", "cs/globex", "cs/sub/initech"]) == {
+        "cs": ["cs/acme", "cs/globex", "cs/sub/initech"]
+    }
+    assert common_roots(["a/x/one", "a/x/two", "b/solo"]) == {
+        "a/x": ["a/x/one", "a/x/two"],
+        "b/solo": ["b/solo"],
+    }
+
+
+async def test_a_thousand_unchanged_groups_cost_one_request(ctx: Context, fake: FakeGitLab) -> None:
+    empty = {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    fake.answers["Changed"] = lambda v: {"namespace": {"workItems": empty}}
+    groups = [f"am/customer-{n}" for n in range(1000)]
+    await reconcile_all(fake, ctx.store, ctx.config, ctx.jobs, groups)
+    assert [(name, v["fullPath"]) for name, v in fake.calls] == [("Changed", "am")]
+
+
+async def test_a_hidden_ancestor_falls_back_to_each_group(ctx: Context, fake: FakeGitLab) -> None:
+    empty = {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    fake.answers["Changed"] = lambda v: {"namespace": None if v["fullPath"] == "am" else {"workItems": empty}}
+    await reconcile_all(fake, ctx.store, ctx.config, ctx.jobs, ["am/a", "am/b"])
+    assert [v["fullPath"] for _, v in fake.calls] == ["am", "am/a", "am/b"]
+    assert set(await ctx.store.get_values(CHECKPOINTS)) == {"am/a", "am/b"}  # none for the hidden root
