@@ -6,12 +6,13 @@ import base64
 import binascii
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.comment import DOCS_URL
 from bot.core.config import LintConfig
 
 
@@ -61,6 +62,11 @@ class FileConfig(BaseModel):
     groups: list[TrackedGroup] = Field(default_factory=list)
     lint: LintConfig = Field(default_factory=LintConfig)
     template_url: str = "https://handbook.gitlab.com/handbook/customer-success/csm/success-plans/"
+    # The guidance comment (and date nudges) as internal notes: seen by members with Reporter or
+    # higher, not by Guests, who are often the customer's own people in a shared group.
+    comment_visibility: Literal["internal", "public"] = "internal"
+    # Each finding links to its rule's entry here (an anchor per rule id).
+    docs_url: str = DOCS_URL
 
     def tracks(self, group_path: str) -> bool:
         """True when *group_path* is tracked: every group when none is listed."""

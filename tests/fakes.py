@@ -41,11 +41,15 @@ class FakeGitLab:
                 return
             after = page.end_cursor
 
-    async def create_note(self, noteable_id: str, body: str) -> dict[str, Any]:
-        self.calls.append(("CreateNote", {"id": noteable_id}))
-        note = {"id": f"gid://gitlab/Note/{len(self.notes) + 1}", "body": body}
+    async def create_note(self, noteable_id: str, body: str, *, internal: bool = False) -> dict[str, Any]:
+        self.calls.append(("CreateNote", {"id": noteable_id, "internal": internal}))
+        note = {"id": f"gid://gitlab/Note/{len(self.notes) + 1}", "body": body, "internal": internal}
         self.notes[note["id"]] = note
         return note
+
+    async def destroy_note(self, note_id: str) -> None:
+        self.calls.append(("DestroyNote", {"id": note_id}))
+        del self.notes[note_id]
 
     async def update_note(self, note_id: str, body: str) -> dict[str, Any]:
         self.calls.append(("UpdateNote", {"id": note_id}))

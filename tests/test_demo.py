@@ -42,7 +42,7 @@ def test_demo_runs_from_a_fresh_directory(tmp_path: Path) -> None:
     assert "#1 Reduce cycle time for the payments team by standardising pipelines: no comment" in out
     comment = (tmp_path / "demo-output" / "comments" / "objective-3.md").read_text()
     assert comment.startswith("<!-- success-plan-bot:objective-guidance -->")
-    assert "This objective doesn't meet the success-plan template yet" in comment
+    assert "Not ready for the customer deck yet" in comment
     assert "Traceback" not in result.stderr
     report = json.loads((tmp_path / "demo-output" / "lint-report.json").read_text())
     titles = [entry["title"] for entry in report]

@@ -43,7 +43,7 @@ def test_text_groups_by_objective_errors_first_with_hints() -> None:
     assert "ERROR      A success criterion can't be measured  (criteria-not-measurable)" in block
     assert "Where: Success Criteria, bullet 1" in block
     assert '"Increase CI usage" names no quantity' in block
-    assert "Fix: State a number" in block
+    assert "Fix: Name a number" in block
     tool = out[out.index("tool-title.md") :]
     assert "SUGGESTION The title names a tool, not an outcome  (title-no-outcome)" in tool
 

@@ -6,7 +6,7 @@ each one with examples (a test keeps the two in step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.model import Severity
 
@@ -20,10 +20,34 @@ class Rule:
     title: str
     why: str
     hint: str
+    example: str = ""  # one short good example, shown with the fix
 
+
+# One short good example per rule, in the words a CSM would write.
+EXAMPLES = {
+    "outcome-missing": "## Summary — Acme wants weekly releases so fraud fixes ship before the holiday peak.",
+    "outcome-placeholder": "“Acme wants weekly releases so fixes ship before audits.”",
+    "outcome-too-thin": "“Weekly releases instead of monthly, so fixes ship before audits.”",
+    "criteria-missing": "“Cycle time from 10 days (Jan 2026) to 7 days by 2026-06-30”.",
+    "criteria-not-measurable": "“90% of projects run SAST by 2026-09-30”.",
+    "criteria-no-baseline": "“Deployments from 2 a month (Oct 2026) to 8 a month by 2027-03-31”.",
+    "timeline-missing": "Due 2027-03-31.",
+    "timeline-overdue": "- 2026-12-01: due date moved to 2027-02-28 — the pilot slipped one sprint.",
+    "timeline-inverted": "Start 2026-11-01, due 2027-03-31.",
+    "owner-missing": "The owner as the epic's assignee.",
+    "status-label-missing": "`SP Objective::Status::On Track`",
+    "outcome-label-missing": "`Verifiable Outcome::Accepted` once the customer agreed.",
+    "usecase-label-missing": "`UseCase::CI`",
+    "closeout-incomplete": "Closed Success and Verified, then close, with the reason in Updates.",
+    "title-no-outcome": "“Reduce SDLC time by implementing HA”, not “GitLab HA”.",
+    "initiatives-missing": "A child issue “Migrate the payments pipelines”.",
+    "initiative-incomplete": "Due 2027-01-15, assigned to its DRI, `SP Initiative::Status::On Track`.",
+    "update-stale": "“2026-12-01: 6 of 9 services migrated; the rest by January.”",
+    "plan-too-many-objectives": "Three open objectives; the fourth deferred to next quarter.",
+}
 
 RULES: dict[str, Rule] = {
-    rule.id: rule
+    rule.id: replace(rule, example=EXAMPLES.get(rule.id, ""))
     for rule in (
         Rule(
             "outcome-missing",
@@ -45,39 +69,36 @@ RULES: dict[str, Rule] = {
             "warning",
             "The summary is too short to explain the why",
             "A one-line summary rarely states both the goal and the business reason behind it.",
-            "Expand the summary to say what the customer wants to achieve and why it matters "
-            "(one or two sentences is enough).",
+            "Say what the customer wants and why it matters; two sentences will do.",
         ),
         Rule(
             "criteria-missing",
             "error",
             "There are no success criteria",
             "Without success criteria nobody can tell when the objective is met.",
-            "Add a `## Success Criteria` section with one bullet per measurable condition, "
-            "e.g. `- Cycle time from 10 days (Jan 2026) to 7 days by 2026-06-30`.",
+            "Add a `## Success Criteria` section: one bullet per measurable condition, with its "
+            "baseline, target and date.",
         ),
         Rule(
             "criteria-not-measurable",
             "error",
             "A success criterion can't be measured",
             "A criterion that only names a direction cannot be confirmed by the customer.",
-            'State a number, percentage, duration or count with a target date ("90% of projects '
-            'run SAST by 2026-09-30"), or a done-or-not end state ("Jenkins decommissioned").',
+            "Name a number, percentage, duration or count and a date, or a done-or-not end state.",
         ),
         Rule(
             "criteria-no-baseline",
             "warning",
             "A target has no baseline",
             "A target without a starting point cannot show progress.",
-            'Add the starting value ("from 10 days", "currently 40%"). If nobody knows it yet, '
-            "add an initiative to establish the baseline.",
+            "Add the starting value; if nobody knows it yet, add an initiative to measure it.",
         ),
         Rule(
             "timeline-missing",
             "error",
             "There is no due date",
             "The due date is the target completion date used in every report and in the deck.",
-            "Set a due date on the epic (the start date is optional).",
+            "Set the epic's due date; a start date is optional.",
         ),
         Rule(
             "timeline-overdue",
@@ -105,8 +126,8 @@ RULES: dict[str, Rule] = {
             "error",
             "The status label is missing",
             "The status label drives the deck and the risk review.",
-            "Add one `SP Objective::Status::` label: Not Started, On Track, Watchpoint, Concern "
-            "or Closed Success.",
+            "Add the `SP Objective::Status::` label that fits: Not Started, On Track, Watchpoint, "
+            "Concern or Closed Success.",
         ),
         Rule(
             "outcome-label-missing",
@@ -120,7 +141,7 @@ RULES: dict[str, Rule] = {
             "warning",
             "The use-case label is missing",
             "The use-case label groups objectives in reporting.",
-            "Add one `UseCase::` label, e.g. `UseCase::CI`, `UseCase::Security`.",
+            "Add the one `UseCase::` label this objective belongs to.",
         ),
         Rule(
             "closeout-incomplete",
@@ -128,15 +149,14 @@ RULES: dict[str, Rule] = {
             "The close-out steps are incomplete",
             "Closing an objective takes three steps, in order: status, verified outcome, close.",
             "Label `SP Objective::Status::Closed Success` and `Verifiable Outcome::Verified` (or "
-            "`Delivered` when the customer cannot confirm), then close the epic with the reason "
-            "in `## Updates`.",
+            "`Delivered`), then close the epic, with the reason in `## Updates`.",
         ),
         Rule(
             "title-no-outcome",
             "suggestion",
             "The title names a tool, not an outcome",
             "A title that names a tool says what is being installed, not what the customer gains.",
-            'Lead with the outcome, e.g. "Reduce SDLC time by implementing HA" rather than "GitLab HA".',
+            "Lead with the result the customer gains, then the means.",
         ),
         Rule(
             "initiatives-missing",
@@ -158,7 +178,7 @@ RULES: dict[str, Rule] = {
             "warning",
             "The updates are stale",
             "A plan without recent updates looks abandoned to the customer.",
-            "Add a dated entry to `## Updates`, e.g. `- 2026-05-04: pilot teams migrated`.",
+            "Add a dated entry to `## Updates`: where things stand, what comes next.",
         ),
         Rule(
             "plan-too-many-objectives",

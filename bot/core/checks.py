@@ -42,17 +42,50 @@ class Inputs:
         return str(getattr(self.config.headings, kind)[0])
 
 
-def finding(rule_id: str, message: str, where: str | None = None, quotes: tuple[str, ...] = ()) -> Finding:
-    """A finding of *rule_id*; *quotes* lists the parts of message and where copied from the epic."""
+def finding(
+    rule_id: str,
+    message: str,
+    where: str | None = None,
+    quotes: tuple[str, ...] = (),
+    *,
+    hint: str | None = None,
+) -> Finding:
+    """A finding of *rule_id*; *quotes* lists the parts of message and where copied from the epic.
+
+    *hint* replaces the rule's general fix with one fitted to this objective.
+    """
     rule = RULES[rule_id]
     return Finding(
         rule=rule_id,
         severity=rule.severity,
         message=message,
-        hint=rule.hint,
+        hint=hint or rule.hint,
         where=where,
         quotes=list(quotes),
     )
+
+
+def _status_hint(obj: Objective, prefix: str, initiative_prefix: str, closed_success: str) -> str:
+    """Which status label fits now, from the epic's state and its initiatives."""
+    if obj.state == "closed":
+        return f"Add `{prefix}{closed_success}` if it met its goal."
+    started = any(
+        c.state == "closed"
+        or any(label.startswith(initiative_prefix) and "Not Started" not in label for label in c.labels)
+        for c in obj.children or []
+    )
+    if not started:
+        return f"Add `{prefix}Not Started` until the first initiative starts."
+    return f"Add `{prefix}On Track` if the work is going to plan, else Watchpoint or Concern."
+
+
+def _outcome_value(obj: Objective, statuses: list[str], closed_success: str) -> tuple[str, str]:
+    """The ``Verifiable Outcome::`` value that fits the objective now, and why."""
+    if obj.state == "closed" or closed_success in statuses:
+        return "Verified", "it is closed: Verified once the customer confirmed the result, else Delivered"
+    if not statuses or "Not Started" in statuses:
+        return "Proposed", "work has not started, so the outcome is still proposed"
+    return "Accepted", "the work is under way, so the customer has agreed to the outcome"
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -74,8 +107,8 @@ def check_outcome(i: Inputs) -> Iterator[Finding]:
     elif len(words) < i.config.thresholds.summary_min_words:
         yield finding(
             "outcome-too-thin",
-            f"The summary has {len(words)} words; it should state the goal and why it "
-            f"matters (at least {i.config.thresholds.summary_min_words} words).",
+            f"{len(words)} words; the goal and why it matters take "
+            f"{i.config.thresholds.summary_min_words} or more.",
             name,
         )
 
@@ -119,7 +152,7 @@ def check_criteria(i: Inputs) -> Iterator[Finding]:
         if not measurable.is_measurable(text):
             yield finding(
                 "criteria-not-measurable",
-                f'"{_quote(text)}" names no quantity and no verifiable end state.',
+                f'"{_quote(text)}" names no quantity and no end state to check.',
                 where,
                 (section.heading, _quote(text)),
             )
@@ -163,10 +196,21 @@ def check_labels(i: Inputs) -> Iterator[Finding]:
     obj = i.objective
     statuses = obj.scoped(labels.objective_status)
     if not statuses:
-        yield finding("status-label-missing", f"No `{labels.objective_status}` label.", "Labels")
+        yield finding(
+            "status-label-missing",
+            f"No `{labels.objective_status}` label.",
+            "Labels",
+            hint=_status_hint(obj, labels.objective_status, labels.initiative_status, labels.closed_success),
+        )
     outcomes = obj.scoped(labels.verifiable_outcome)
     if not outcomes:
-        yield finding("outcome-label-missing", f"No `{labels.verifiable_outcome}` label.", "Labels")
+        value, why = _outcome_value(obj, statuses, labels.closed_success)
+        yield finding(
+            "outcome-label-missing",
+            f"No `{labels.verifiable_outcome}` label.",
+            "Labels",
+            hint=f"Add `{labels.verifiable_outcome}{value}`: {why}.",
+        )
     if not obj.scoped(labels.use_case):
         yield finding("usecase-label-missing", f"No `{labels.use_case}` label.", "Labels")
     success = labels.closed_success in statuses
@@ -193,7 +237,7 @@ def check_title(i: Inputs) -> Iterator[Finding]:
     if title and not _OUTCOME_WORDS.search(title):
         yield finding(
             "title-no-outcome",
-            f'The title "{_quote(title)}" names what is being done, not the outcome.',
+            f'The title "{_quote(title)}" names the means, not the result.',
             "Title",
             (_quote(title),),
         )
@@ -209,13 +253,14 @@ def check_initiatives(i: Inputs) -> Iterator[Finding]:
     for child in obj.children:
         if child.state != "opened":
             continue
-        missing = []
-        if child.due_date is None:
-            missing.append("a due date")
-        if not child.assignees:
-            missing.append("an assignee")
-        if not any(label.startswith(prefix) for label in child.labels):
-            missing.append(f"a `{prefix}` label")
+        missing: list[str] = []
+        present: list[str] = []
+        for lacks, what in (
+            (child.due_date is None, "a due date"),
+            (not child.assignees, "an assignee"),
+            (not any(label.startswith(prefix) for label in child.labels), f"a `{prefix}` label"),
+        ):
+            (missing if lacks else present).append(what)
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
             yield finding(
@@ -223,6 +268,8 @@ def check_initiatives(i: Inputs) -> Iterator[Finding]:
                 f'Initiative "{_quote(child.title, 60)}" lacks {listed}.',
                 f"Initiative: {_quote(child.title, 60)}",
                 (_quote(child.title, 60),),
+                hint=f"Give it {listed}"
+                + (f" (it has {' and '.join(present)} already)." if present else "."),
             )
 
 
@@ -242,7 +289,7 @@ def check_updates(i: Inputs) -> Iterator[Finding]:
     elif (i.today - latest).days > limit:
         yield finding(
             "update-stale",
-            f"The newest update is from {latest}, {(i.today - latest).days} days ago (more than {limit}).",
+            f"Newest update: {latest}, {(i.today - latest).days} days ago (over {limit}).",
             where,
             (where,),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from jinja2 import Environment
 
@@ -15,6 +16,21 @@ MARKER = "<!-- success-plan-bot:objective-guidance -->"
 NOTE_LIMIT = 1_000_000
 MAX_LISTED = 40
 MAX_TEXT = 600
+MAX_PLACES = 6
+MAX_DETAILS = 3
+# Rules whose findings differ only by where they are: merged, they name the places.
+BY_PLACE = {"outcome-placeholder", "outcome-missing", "criteria-missing"}
+# Rules whose title says all there is to say: the message would repeat it.
+SELF_EXPLAINED = {
+    "timeline-missing",
+    "status-label-missing",
+    "outcome-label-missing",
+    "usecase-label-missing",
+    "initiatives-missing",
+}
+# Where each rule is explained; operators point ``docs_url`` in BOT_CONFIG at their own copy.
+# (docs/rules.md of this repository, published with its Pages site).
+DOCS_URL = "https://success-plan-bot.gitlab.io/rules"
 
 _WORD_JOINER = "\u2060"
 # Sigils GitLab turns into mentions or references (@user, #issue, &epic, !MR, ~label,
@@ -71,24 +87,78 @@ def no_quick_actions(body: str) -> str:
     return "\n".join("\\" + line if line.lstrip().startswith("/") else line for line in body.split("\n"))
 
 
-def render(findings: list[Finding], *, template_url: str, env: Environment) -> str:
+@dataclass(frozen=True)
+class Line:
+    """One line of the comment: every finding of one rule, merged, with its places and its fix."""
+
+    rule: str
+    severity: str
+    title: str
+    found: str  # what was found, one sentence: the finding's message, or the places (made inert)
+    details: list[str]  # for several findings worth telling apart: one each (made inert)
+    more: int  # findings not spelled out in details
+    hint: str
+    example: str
+    doc: str  # the rule's entry in docs/rules.md
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def lines(findings: list[Finding], docs_url: str) -> list[Line]:
+    """Findings grouped by rule, in their order (errors first), one Line per rule."""
+    grouped: dict[str, list[Finding]] = {}
+    for f in findings:
+        grouped.setdefault(f.rule, []).append(f)
+    result = []
+    for rule_id, group in grouped.items():
+        rule = RULES[rule_id]
+        places = list(dict.fromkeys(where(f) for f in group if f.where))
+        hints = list(dict.fromkeys(f.hint for f in group))
+        extra = len(places) - MAX_PLACES
+        listed = _and(places[:MAX_PLACES]) + (f" and {extra} more" if extra > 0 else "") if places else ""
+        single, by_place = len(group) == 1, rule_id in BY_PLACE
+        result.append(
+            Line(
+                rule=rule_id,
+                severity=group[0].severity,
+                title=rule.title,
+                found=""
+                if rule_id in SELF_EXPLAINED
+                else message(group[0])
+                if single
+                else (f"In {listed}." if by_place and listed else ""),
+                details=[] if single or by_place else [message(f) for f in group[:MAX_DETAILS]],
+                more=0 if single or by_place else max(0, len(group) - MAX_DETAILS),
+                # A fix fitted to one finding is worth its words; several become the rule's own.
+                hint=hints[0] if len(hints) == 1 else rule.hint,
+                # A fix fitted to this epic needs no general example beside it.
+                example=rule.example if hints == [rule.hint] else "",
+                doc=f"{docs_url}#{rule_id}",
+            )
+        )
+    return result
+
+
+def render(findings: list[Finding], *, template_url: str, env: Environment, docs_url: str = DOCS_URL) -> str:
     """The comment for *findings*: the verdict, what to fix, suggestions folded; or resolved."""
-    actionable = [f for f in findings if f.severity != "suggestion"]
-    suggestions = [f for f in findings if f.severity == "suggestion"]
+    merged = lines(findings, docs_url)
+    errors = [line for line in merged if line.severity == "error"]
+    warnings = [line for line in merged if line.severity == "warning"]
+    suggestions = [line for line in merged if line.severity == "suggestion"]
     template = env.get_template("comment.md")
     body = template.render(
         marker=MARKER,
-        errors=[f for f in actionable if f.severity == "error"][:MAX_LISTED],
-        warnings=[f for f in actionable if f.severity == "warning"][:MAX_LISTED],
-        error_count=sum(1 for f in actionable if f.severity == "error"),
-        warning_count=sum(1 for f in actionable if f.severity == "warning"),
+        errors=errors[:MAX_LISTED],
+        warnings=warnings[:MAX_LISTED],
         suggestions=suggestions[:MAX_LISTED],
+        error_count=len(errors),
+        warning_count=len(warnings),
         suggestion_count=len(suggestions),
-        resolved=not actionable,
-        titles={rule_id: rule.title for rule_id, rule in RULES.items()},
+        resolved=not errors and not warnings,
         template_url=template_url,
-        message=message,
-        where=where,
+        docs_url=docs_url,
     )
     body = no_quick_actions(body.strip() + "\n")
     if MARKER not in body:  # an operator's template must keep the marker, or we would comment twice

@@ -17,7 +17,7 @@ from gidgetlab.exceptions import GitLabException, GraphQLException, HTTPExceptio
 
 from bot import __version__, log
 from bot.gitlab.api import Page, connection_at
-from bot.gitlab.documents import CREATE_NOTE, UPDATE_NOTE
+from bot.gitlab.documents import CREATE_NOTE, DESTROY_NOTE, UPDATE_NOTE
 from bot.retry import backoff
 from bot.settings import Settings
 
@@ -276,10 +276,20 @@ class GitLabClient:
                 return
             after = page.end_cursor
 
-    async def create_note(self, noteable_id: str, body: str) -> dict[str, Any]:
-        """``createNote`` on a work item (epics included); the caller keeps to the notes limit."""
-        data = await self.graphql(CREATE_NOTE, id=noteable_id, body=body)
+    async def create_note(self, noteable_id: str, body: str, *, internal: bool = False) -> dict[str, Any]:
+        """``createNote`` on a work item (epics included); the caller keeps to the notes limit.
+
+        An *internal* note is seen only by members with the Reporter role or higher.
+        """
+        data = await self.graphql(CREATE_NOTE, id=noteable_id, body=body, internal=internal)
         return _payload(data["createNote"], "createNote", "note")
+
+    async def destroy_note(self, note_id: str) -> None:
+        """``destroyNote``: the bot removes only its own notes (a replaced public comment)."""
+        data = await self.graphql(DESTROY_NOTE, id=note_id)
+        errors = (data.get("destroyNote") or {}).get("errors") or []
+        if errors:
+            raise GitLabError(f"destroyNote: {'; '.join(errors)}")
 
     async def update_note(self, note_id: str, body: str) -> dict[str, Any]:
         data = await self.graphql(UPDATE_NOTE, id=note_id, body=body)

@@ -17,7 +17,7 @@ _COMMENTS = """
     ... on WorkItemWidgetNotes {
       discussions(filter: ONLY_COMMENTS, first: 100, after: $notesAfter) {
         pageInfo { hasNextPage endCursor }
-        nodes { notes(first: 1) { nodes { id body author { username } } } }
+        nodes { notes(first: 1) { nodes { id body internal author { username } } } }
       }
     }
 """
@@ -131,8 +131,13 @@ query Changed($fullPath: ID!, $updatedAfter: Time, $after: String) {
 """
 
 CREATE_NOTE = """
-mutation CreateNote($id: NoteableID!, $body: String!) {
-  createNote(input: {noteableId: $id, body: $body}) { note { id body } errors }
+mutation CreateNote($id: NoteableID!, $body: String!, $internal: Boolean) {
+  createNote(input: {noteableId: $id, body: $body, internal: $internal}) { note { id body internal } errors }
+}
+"""
+DESTROY_NOTE = """
+mutation DestroyNote($id: NoteID!) {
+  destroyNote(input: {id: $id}) { errors }
 }
 """
 UPDATE_NOTE = """
@@ -151,4 +156,5 @@ DOCUMENTS = {
     "Changed": CHANGED_QUERY,
     "CreateNote": CREATE_NOTE,
     "UpdateNote": UPDATE_NOTE,
+    "DestroyNote": DESTROY_NOTE,
 }

@@ -50,31 +50,39 @@ def initiative_job(
     )
 
 
-async def find_own_note(
+async def find_own_notes(
     gl: GitLabAPI, bot_username: str | None, node: dict[str, Any], group: str, iid: int, known: str | None
-) -> dict[str, Any] | None:
-    """The bot's comment on the epic: the *known* (remembered) note, else one with the marker by the bot.
+) -> list[dict[str, Any]]:
+    """The bot's comments on the epic (its marker, by the bot), the remembered one first.
 
     The first page of comments comes with the objective; later pages cost a read each and are
-    only fetched while the note is still unaccounted for.
+    only fetched while no comment of the bot's has been found.
     """
     notes, cursor = comments(node)
+    found: list[dict[str, Any]] = []
     while True:
         for note in notes:
-            if note["id"] == known:
-                return note
-        for note in notes:
             author = (note.get("author") or {}).get("username")
-            if MARKER in (note.get("body") or "") and bot_username in (None, author):
-                return note
-        if cursor is None:
-            return None  # no comment yet, or a person deleted it
+            if note["id"] == known or (MARKER in (note.get("body") or "") and bot_username in (None, author)):
+                found.append(note)
+        if found or cursor is None:
+            return sorted(found, key=lambda n: n["id"] != known)
         data = await gl.graphql(COMMENTS_QUERY, fullPath=group, iid=str(iid), notesAfter=cursor)
         notes, cursor = comments(data["namespace"]["workItem"])
 
 
+def choose(notes: list[dict[str, Any]], known: str | None, internal: bool) -> dict[str, Any] | None:
+    """The comment to keep: the remembered one, else one of the wanted visibility, else any."""
+    for note in notes:
+        if note["id"] == known and bool(note.get("internal")) == internal:
+            return note
+    wanted = [n for n in notes if bool(n.get("internal")) == internal]
+    candidates = wanted or notes
+    return candidates[0] if candidates else None
+
+
 async def create_once(
-    ctx: Context, gl: GitLabAPI, noteable_id: str, body: str, *, group: str, iid: int
+    ctx: Context, gl: GitLabAPI, noteable_id: str, body: str, *, group: str, iid: int, internal: bool
 ) -> dict[str, Any]:
     """Create the bot's note, within the notes limit every replica shares, never twice.
 
@@ -94,11 +102,12 @@ async def create_once(
     if free_at is not None:
         raise Reschedule(free_at, "notes limit reached")
     try:
-        return await gl.create_note(noteable_id, body)
+        return await gl.create_note(noteable_id, body, internal=internal)
     except UncertainWrite:
         data = await gl.graphql(OBJECTIVE_QUERY, fullPath=group, iid=str(iid))
         node = (data.get("namespace") or {}).get("workItem") or {}
-        found = await find_own_note(gl, ctx.bot_username, node, group, iid, None) if node else None
+        mine = await find_own_notes(gl, ctx.bot_username, node, group, iid, None) if node else []
+        found = next((n for n in mine if bool(n.get("internal")) == internal and n.get("body") == body), None)
         if found is None:
             raise
         logger.info("lost createNote answer: adopted the note GitLab made", group=group, iid=iid)
@@ -123,24 +132,42 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
             ctx, group, objective, tracked=tracked, reason=str(job.payload.get("reason"))
         )
         known = await ctx.store.get_note(node["id"])
-        note = await find_own_note(gl, ctx.bot_username, node, group, iid, known)
+        internal = ctx.config.comment_visibility == "internal"
+        mine = await find_own_notes(gl, ctx.bot_username, node, group, iid, known)
+        note = choose(mine, known, internal)
         if not tracked:
             if note is None:
                 return Outcome(result={"comment": "none", "why": "not an objective", "rebuild": rebuild})
             body = render_untracked(label=labels.objective, env=env)
         else:
             findings = lint_objective(objective, ctx.config.lint, dt.date.today())
-            body = render(findings, template_url=ctx.config.template_url, env=env)
+            body = render(
+                findings, template_url=ctx.config.template_url, env=env, docs_url=ctx.config.docs_url
+            )
             if note is None and not any(f.severity != "suggestion" for f in findings):
                 return Outcome(result={"comment": "none", "why": "clean", "rebuild": rebuild})
+        if note is not None and bool(note.get("internal")) != internal:
+            # A comment left with the other visibility (a public one from an earlier version):
+            # replaced once, the new one first, so that the epic never lacks its comment.
+            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
+            await ctx.store.set_note(node["id"], created["id"])
+            for old in mine:
+                if old["id"] != created["id"]:
+                    await gl.destroy_note(old["id"])
+            logger.info(
+                "guidance comment replaced", group=group, iid=iid, note=created["id"], internal=internal
+            )
+            return Outcome(result={"comment": "replaced", "note": created["id"], "rebuild": rebuild})
         if note is not None and note["id"] != known:
             await ctx.store.set_note(node["id"], note["id"])  # found by its marker: remember it
         if note is not None and note.get("body") == body:
             return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
         if note is None:
-            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid)
+            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
             await ctx.store.set_note(node["id"], created["id"])
-            logger.info("guidance comment created", group=group, iid=iid, note=created["id"])
+            logger.info(
+                "guidance comment created", group=group, iid=iid, note=created["id"], internal=internal
+            )
             return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})
         await gl.update_note(note["id"], body)
         logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])

@@ -142,7 +142,17 @@ def work_item_update(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
     return {"workItem": ItemView(gl, item), "errors": [], "clientMutationId": input.get("clientMutationId")}
 
 
+def destroy_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    gl, user, _uuid = _ctx(info)
+    note = gl.notes.get(parse_gid(input["id"], "Note"))
+    if note is None or note.author_id != user.id:
+        raise GraphQLError(NOT_FOUND)
+    del gl.notes[note.id]
+    return {"note": None, "errors": [], "clientMutationId": input.get("clientMutationId")}
+
+
 MUTATIONS = {
+    "destroyNote": destroy_note,
     "createNote": create_note,
     "updateNote": update_note,
     "workItemCreate": work_item_create,
