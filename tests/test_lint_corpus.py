@@ -72,7 +72,14 @@ def test_today_is_an_input() -> None:
     objective = from_markdown((CORPUS / "good-cycle-time.md").read_text(), "x")
     assert lint_objective(objective, LintConfig(), TODAY) == []
     later = {f.rule for f in lint_objective(objective, LintConfig(), dt.date(2027, 4, 15))}
-    assert later == {"timeline-overdue", "update-stale"}
+    # Only the calendar moved: every date rule that applies now fires, nothing else.
+    assert later == {
+        "timeline-overdue",
+        "update-stale",
+        "status-contradicts-dates",
+        "initiative-overdue",
+        "criterion-date-passed",
+    }
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,9 @@ EXAMPLES = {
     "initiative-incomplete": "Due 2027-01-15, assigned to its DRI, `SP Initiative::Status::On Track`.",
     "update-stale": "“2026-12-01: 6 of 9 services migrated; the rest by January.”",
     "plan-too-many-objectives": "Three open objectives; the fourth deferred to next quarter.",
+    "status-contradicts-dates": "`SP Objective::Status::Watchpoint`, and “2027-01-20: due in March now”.",
+    "initiative-overdue": "Due date moved to 2027-02-15, with why in its Update.",
+    "criterion-date-passed": "“2027-01-05: cycle time criterion met, 6 days in December”.",
 }
 
 RULES: dict[str, Rule] = {
@@ -179,6 +182,27 @@ RULES: dict[str, Rule] = {
             "The updates are stale",
             "A plan without recent updates looks abandoned to the customer.",
             "Add a dated entry to `## Updates`: where things stand, what comes next.",
+        ),
+        Rule(
+            "status-contradicts-dates",
+            "warning",
+            "The status says On Track, but the due date has passed",
+            "An objective past its due date is not on track; the deck would tell the customer otherwise.",
+            "Change the status to Watchpoint or Concern, or move the due date and say why in `## Updates`.",
+        ),
+        Rule(
+            "initiative-overdue",
+            "warning",
+            "An initiative is past its due date",
+            "An open initiative past its date shows up as a risk in the deck and the next review.",
+            "Close it if it is done, or give it a new due date and a line in its `## Update`.",
+        ),
+        Rule(
+            "criterion-date-passed",
+            "warning",
+            "A success criterion's date has passed",
+            "Once its date has passed, a criterion was either met or missed; the plan should say which.",
+            "Record in `## Updates` whether it was met or missed, with the number reached.",
         ),
         Rule(
             "plan-too-many-objectives",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from bot.core import measurable
-from bot.core.catalogue import RULES
+from bot.core import dates, measurable
 from bot.core.config import LintConfig
-from bot.core.description import Description, Section, dated_entries, parse, strip_placeholders
+from bot.core.description import dated_entries, parse, strip_placeholders
+from bot.core.inputs import Check, Inputs, finding, quote
 from bot.core.model import Finding, Objective
 
 # Words that state an outcome; a title with none of them probably names only a tool.
@@ -22,47 +21,6 @@ _OUTCOME_WORDS = re.compile(
     r"|establish|achiev|gain|boost|strengthen|transform)\w*",
     re.IGNORECASE,
 )
-
-Check = Callable[["Inputs"], Iterator[Finding]]
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What every check reads: the objective, its parsed description, the config and today."""
-
-    objective: Objective
-    description: Description
-    config: LintConfig
-    today: dt.date
-
-    def section(self, kind: str) -> Section | None:
-        return self.description.section(getattr(self.config.headings, kind))
-
-    def heading(self, kind: str) -> str:
-        return str(getattr(self.config.headings, kind)[0])
-
-
-def finding(
-    rule_id: str,
-    message: str,
-    where: str | None = None,
-    quotes: tuple[str, ...] = (),
-    *,
-    hint: str | None = None,
-) -> Finding:
-    """A finding of *rule_id*; *quotes* lists the parts of message and where copied from the epic.
-
-    *hint* replaces the rule's general fix with one fitted to this objective.
-    """
-    rule = RULES[rule_id]
-    return Finding(
-        rule=rule_id,
-        severity=rule.severity,
-        message=message,
-        hint=hint or rule.hint,
-        where=where,
-        quotes=list(quotes),
-    )
 
 
 def _status_hint(obj: Objective, prefix: str, initiative_prefix: str, closed_success: str) -> str:
@@ -86,11 +44,6 @@ def _outcome_value(obj: Objective, statuses: list[str], closed_success: str) -> 
     if not statuses or "Not Started" in statuses:
         return "Proposed", "work has not started, so the outcome is still proposed"
     return "Accepted", "the work is under way, so the customer has agreed to the outcome"
-
-
-def _quote(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def check_outcome(i: Inputs) -> Iterator[Finding]:
@@ -122,9 +75,9 @@ def check_placeholders(i: Inputs) -> Iterator[Finding]:
         if found:
             yield finding(
                 "outcome-placeholder",
-                f"Template text is still in `## {section.heading}`: {_quote(found[0], 60)}",
+                f"Template text is still in `## {section.heading}`: {quote(found[0], 60)}",
                 section.heading,
-                (section.heading, _quote(found[0], 60)),
+                (section.heading, quote(found[0], 60)),
             )
 
 
@@ -152,16 +105,16 @@ def check_criteria(i: Inputs) -> Iterator[Finding]:
         if not measurable.is_measurable(text):
             yield finding(
                 "criteria-not-measurable",
-                f'"{_quote(text)}" names no quantity and no end state to check.',
+                f'"{quote(text)}" names no quantity and no end state to check.',
                 where,
-                (section.heading, _quote(text)),
+                (section.heading, quote(text)),
             )
         elif measurable.has_numeric_target(text) and not measurable.has_baseline(text):
             yield finding(
                 "criteria-no-baseline",
-                f'"{_quote(text)}" has a target but no baseline to measure it from.',
+                f'"{quote(text)}" has a target but no baseline to measure it from.',
                 where,
-                (section.heading, _quote(text)),
+                (section.heading, quote(text)),
             )
 
 
@@ -237,9 +190,9 @@ def check_title(i: Inputs) -> Iterator[Finding]:
     if title and not _OUTCOME_WORDS.search(title):
         yield finding(
             "title-no-outcome",
-            f'The title "{_quote(title)}" names the means, not the result.',
+            f'The title "{quote(title)}" names the means, not the result.',
             "Title",
-            (_quote(title),),
+            (quote(title),),
         )
 
 
@@ -265,9 +218,9 @@ def check_initiatives(i: Inputs) -> Iterator[Finding]:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
             yield finding(
                 "initiative-incomplete",
-                f'Initiative "{_quote(child.title, 60)}" lacks {listed}.',
-                f"Initiative: {_quote(child.title, 60)}",
-                (_quote(child.title, 60),),
+                f'Initiative "{quote(child.title, 60)}" lacks {listed}.',
+                f"Initiative: {quote(child.title, 60)}",
+                (quote(child.title, 60),),
                 hint=f"Give it {listed}"
                 + (f" (it has {' and '.join(present)} already)." if present else "."),
             )
@@ -305,6 +258,7 @@ CHECKS: tuple[Check, ...] = (
     check_title,
     check_initiatives,
     check_updates,
+    *dates.CHECKS,
 )
 
 

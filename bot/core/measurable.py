@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 _MONTHS = (
@@ -83,3 +84,42 @@ def has_numeric_target(text: str) -> bool:
 def has_baseline(text: str) -> bool:
     """ "from X", "currently", "baseline" and the like."""
     return _BASELINE.search(text) is not None
+
+
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_YEAR = re.compile(rf"\b({_MONTHS})\.?\s+(\d{{4}})\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\bq([1-4])\s*(?:fy\s*)?'?(\d{4}|\d{2})\b", re.IGNORECASE)
+_MONTH_NUMBER = {
+    name[:3]: n
+    for n, name in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+def target_date(text: str) -> dt.date | None:
+    """The date a criterion is due by: its last ISO date, else month and year, else quarter.
+
+    "by Jan 2027" means the end of January, "by Q1 2027" the end of March (calendar quarters).
+    """
+    found: list[dt.date] = []
+    for m in _ISO.finditer(text):
+        try:
+            found.append(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            continue
+    if found:
+        return found[-1]
+    months = [_month_end(int(m[2]), _MONTH_NUMBER[m[1][:3].lower()]) for m in _MONTH_YEAR.finditer(text)]
+    if months:
+        return months[-1]
+    quarters = []
+    for m in _QUARTER.finditer(text):
+        year = int(m[2]) if len(m[2]) == 4 else 2000 + int(m[2])
+        quarters.append(_month_end(year, 3 * int(m[1])))
+    return quarters[-1] if quarters else None
