@@ -53,7 +53,10 @@ def test_initiative_overdue_for_open_initiatives_only() -> None:
 
 
 def test_criterion_date_passed_until_an_update_records_it() -> None:
-    description = "## Success Criteria\n- Lead time from 9 days to 3 days by 2026-12-01\n\n## Updates\n- 2026-11-20: on track\n"
+    description = (
+        "## Success Criteria\n- Lead time from 9 days to 3 days by 2026-12-01\n\n"
+        "## Updates\n- 2026-11-20: on track\n"
+    )
     objective = Objective(title="x", description=description)
     assert "criterion-date-passed" in rules(objective)
     recorded = objective.model_copy(update={"description": description + "- 2026-12-03: met, 2.5 days\n"})
