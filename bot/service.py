@@ -14,7 +14,7 @@ from aiohttp import web
 from bot import log
 from bot.gitlab.access import can_see, cannot_see, missing_api_scope, token_scopes
 from bot.gitlab.client import GitLabClient, GitLabError
-from bot.jobs import delivery, objective, rebuild, reconcile
+from bot.jobs import delivery, objective, rebuild, reconcile, sweep
 from bot.jobs.context import Context, Registry
 from bot.jobs.worker import Worker
 from bot.metrics import Metrics
@@ -30,7 +30,7 @@ PRUNE_EVERY_SECONDS = 3600.0
 def build_registry() -> Registry:
     """Every job kind the service knows: its handler and the builder of its jobs."""
     registry = Registry()
-    for module in (delivery, objective, rebuild, reconcile):
+    for module in (delivery, objective, rebuild, reconcile, sweep):
         module.register(registry)
     return registry
 
@@ -136,6 +136,8 @@ async def _start_reconciling(service: Service) -> None:
     """Reconcile once at start, then on the interval (the job reschedules itself)."""
     if service.settings.gitlab_token is not None and service.settings.reconcile_interval_seconds > 0:
         await reconcile.schedule_now(service.store)
+    if service.settings.gitlab_token is not None:
+        await sweep.schedule_daily(service.store, service.settings)  # BOT_SWEEP_AT, one replica
 
 
 async def serve(settings: Settings, config: FileConfig) -> None:

@@ -67,6 +67,9 @@ class FileConfig(BaseModel):
     comment_visibility: Literal["internal", "public"] = "internal"
     # Each finding links to its rule's entry here (an anchor per rule id).
     docs_url: str = DOCS_URL
+    # When a date finding first appears, one new note mentions the assignees; at most one per
+    # objective in this many days (0: no nudges).
+    nudge_days: int = Field(default=7, ge=0)
 
     def tracks(self, group_path: str) -> bool:
         """True when *group_path* is tracked: every group when none is listed."""
@@ -147,6 +150,7 @@ class Settings(BaseSettings):
     rebuild_window_seconds: float = 60.0
     rebuild_max_wait_seconds: float = 300.0
     reconcile_interval_seconds: float = 900.0
+    sweep_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # UTC, daily
 
     @field_validator("signing_secret")
     @classmethod

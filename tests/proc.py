@@ -80,3 +80,8 @@ def list_jobs(env: dict[str, str]) -> list[dict[str, Any]]:
     )
     result: list[dict[str, Any]] = json.loads(out.stdout)
     return result
+
+
+def due_jobs(env: dict[str, str]) -> list[dict[str, Any]]:
+    """The jobs that are due: the daily sweep scheduled for tomorrow is not work left undone."""
+    return [j for j in list_jobs(env) if j["state"] != "pending" or j["run_at"] <= time.time()]

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import SECRET, fixture_json
-from tests.proc import bot_env, free_port, list_jobs, post_delivery, start, wait_ready
+from tests.proc import bot_env, due_jobs, free_port, list_jobs, post_delivery, start, wait_ready
 
 TOTAL = 1000
 
@@ -147,11 +147,11 @@ async def test_killed_while_a_lost_create_note_answer_is_awaited_posts_one_note(
             proc = start(["serve"], env, tmp_path / "serve.log")
             await wait_ready(port)
             for _ in range(200):
-                jobs = list_jobs(env)
+                jobs = due_jobs(env)
                 if jobs and all(j["state"] == "done" for j in jobs):
                     break
                 await asyncio.sleep(0.1)
-            assert {j["state"] for j in list_jobs(env)} == {"done"}
+            assert {j["state"] for j in due_jobs(env)} == {"done"}
             query = (
                 'query { namespace(fullPath: "cs/acme") { workItem(iid: "1") { widgets { type '
                 "... on WorkItemWidgetNotes { discussions(first: 100) { nodes { notes { nodes { body } } } }"

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import SECRET
-from tests.proc import bot_env, free_port, list_jobs, post_delivery, start, wait_ready
+from tests.proc import bot_env, due_jobs, free_port, post_delivery, start, wait_ready
 
 DSN = os.environ.get("BOT_TEST_POSTGRES_DSN")
 pytestmark = pytest.mark.skipif(not DSN, reason="BOT_TEST_POSTGRES_DSN is not set")
@@ -171,11 +171,11 @@ async def test_two_replicas_one_killed(database: str, tmp_path: Path) -> None:
         env = replica_env(ports[1])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            listed = list_jobs(env)
+            listed = due_jobs(env)
             if listed and all(j["state"] == "done" for j in listed):
                 break
             await asyncio.sleep(0.5)
-        listed = list_jobs(env)
+        listed = due_jobs(env)
         assert {j["state"] for j in listed} == {"done"}, "a job was left pending, running or dead"
         deliveries = [j["delivery_key"] for j in listed if j["kind"] == "delivery"]
         assert len(deliveries) == len(set(deliveries)), "a delivery was processed twice"

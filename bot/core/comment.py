@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -164,6 +165,11 @@ def render(findings: list[Finding], *, template_url: str, env: Environment, docs
     if MARKER not in body:  # an operator's template must keep the marker, or we would comment twice
         body = MARKER + "\n" + body
     return body[: NOTE_LIMIT - 1]
+
+
+def comment_digest(body: str | None) -> str:
+    """What the sweep compares to tell whether a comment would change: a digest, or "none"."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32] if body is not None else "none"
 
 
 def render_untracked(*, label: str, env: Environment) -> str:

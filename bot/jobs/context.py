@@ -91,3 +91,10 @@ class Context:
         if self.gitlab is None:
             raise PermanentError(f"BOT_GITLAB_TOKEN is not set: the bot cannot {what}")
         return self.gitlab
+
+
+async def tracked_groups(config: FileConfig, store: Store) -> list[str]:
+    """The configured groups, or (with none configured) every group a delivery came from."""
+    if config.groups:
+        return [g.path for g in config.groups]
+    return sorted(await store.get_values(SEEN_GROUPS))

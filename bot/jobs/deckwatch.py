@@ -16,6 +16,9 @@ from bot.jobs.context import Context
 logger = log.get(__name__)
 
 FINGERPRINTS = "fingerprint"
+# The digest of the guidance comment each objective last called for: the sweep writes nothing
+# for an objective whose comment would not change.
+COMMENT_DIGESTS = "comment-digest"
 
 
 async def note_changes(ctx: Context, group: str, objective: Objective, *, tracked: bool, reason: str) -> bool:

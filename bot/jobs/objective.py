@@ -8,15 +8,17 @@ from typing import Any
 
 from bot import log
 from bot.core.checks import lint_objective
-from bot.core.comment import MARKER, render, render_untracked
+from bot.core.comment import MARKER, comment_digest, render, render_untracked
 from bot.core.events import group_from_url
+from bot.core.model import Finding
 from bot.gitlab.api import GitLabAPI
 from bot.gitlab.client import UncertainWrite, for_event
 from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
 from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
 from bot.gitlab.plans import complete_children
 from bot.jobs.context import Context, Outcome, Registry, Reschedule
-from bot.jobs.deckwatch import note_changes
+from bot.jobs.deckwatch import COMMENT_DIGESTS, note_changes
+from bot.jobs.nudge import nudge_if_due
 from bot.store.base import Job, NewJob
 from bot.templating import environment
 
@@ -27,12 +29,21 @@ NOTES_LIMIT = "gitlab-notes-create"
 
 
 def objective_job(
-    group: str, iid: int, *, event_uuid: str | None = None, delivery_key: str | None = None, reason: str
+    group: str,
+    iid: int,
+    *,
+    event_uuid: str | None = None,
+    delivery_key: str | None = None,
+    reason: str,
+    today: str | None = None,
 ) -> NewJob:
-    """The job that re-lints one objective; one waits and one runs per objective at most."""
+    """The job that re-lints one objective; one waits and one runs per objective at most.
+
+    *today* (ISO) lints it as of that day: the sweep's date travels with its jobs.
+    """
     return NewJob(
         kind="objective",
-        payload={"group": group, "iid": iid, "event_uuid": event_uuid, "reason": reason},
+        payload={"group": group, "iid": iid, "event_uuid": event_uuid, "reason": reason, "today": today},
         delivery_key=delivery_key,
         unique_key=f"objective:{group}#{iid}",
     )
@@ -114,12 +125,17 @@ async def create_once(
         return found
 
 
+def today_of(job: Job) -> dt.date:
+    """The day the objective is linted as of: the sweep's date travels with its jobs."""
+    value = job.payload.get("today")
+    return dt.date.fromisoformat(str(value)) if value else dt.date.today()
+
+
 async def handle_objective(job: Job, ctx: Context) -> Outcome:
-    """Lint one objective and create, update or leave alone its guidance comment."""
+    """Lint one objective, keep its guidance comment current, and nudge its owner when a date passes."""
     gl = ctx.api("read or comment on GitLab")
     group, iid = str(job.payload["group"]), int(job.payload["iid"])
-    labels = ctx.config.lint.labels
-    env = environment(ctx.settings.templates_dir)
+    today = today_of(job)
     with for_event(job.payload.get("event_uuid")):
         data = await gl.graphql(OBJECTIVE_QUERY, fullPath=group, iid=str(iid))
         node = (data.get("namespace") or {}).get("workItem")
@@ -127,51 +143,65 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
             return Outcome(result={"comment": "skipped", "why": "no such epic"})
         await complete_children(gl, node)  # more than 100 initiatives: read the rest
         objective = to_objective(node)
-        tracked = labels.objective in objective.labels
+        tracked = ctx.config.lint.labels.objective in objective.labels
         rebuild = await note_changes(
             ctx, group, objective, tracked=tracked, reason=str(job.payload.get("reason"))
         )
-        known = await ctx.store.get_note(node["id"])
-        internal = ctx.config.comment_visibility == "internal"
-        mine = await find_own_notes(gl, ctx.bot_username, node, group, iid, known)
-        note = choose(mine, known, internal)
-        if not tracked:
-            if note is None:
-                return Outcome(result={"comment": "none", "why": "not an objective", "rebuild": rebuild})
-            body = render_untracked(label=labels.objective, env=env)
-        else:
-            findings = lint_objective(objective, ctx.config.lint, dt.date.today())
-            body = render(
-                findings, template_url=ctx.config.template_url, env=env, docs_url=ctx.config.docs_url
-            )
-            if note is None and not any(f.severity != "suggestion" for f in findings):
-                return Outcome(result={"comment": "none", "why": "clean", "rebuild": rebuild})
-        if note is not None and bool(note.get("internal")) != internal:
-            # A comment left with the other visibility (a public one from an earlier version):
-            # replaced once, the new one first, so that the epic never lacks its comment.
-            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
-            await ctx.store.set_note(node["id"], created["id"])
-            for old in mine:
-                if old["id"] != created["id"]:
-                    await gl.destroy_note(old["id"])
-            logger.info(
-                "guidance comment replaced", group=group, iid=iid, note=created["id"], internal=internal
-            )
-            return Outcome(result={"comment": "replaced", "note": created["id"], "rebuild": rebuild})
-        if note is not None and note["id"] != known:
-            await ctx.store.set_note(node["id"], note["id"])  # found by its marker: remember it
-        if note is not None and note.get("body") == body:
-            return Outcome(result={"comment": "unchanged", "note": note["id"], "rebuild": rebuild})
+        findings = lint_objective(objective, ctx.config.lint, today) if tracked else []
+        body = guidance_body(ctx, findings) if tracked else None
+        clean = not any(f.severity != "suggestion" for f in findings)
+        result = await keep_comment(ctx, gl, node, group, iid, body, clean=clean)
+        nudged = await nudge_if_due(ctx, gl, node, objective, findings, today) if tracked else None
+        await ctx.store.set_values(COMMENT_DIGESTS, {node["id"]: comment_digest(body if tracked else None)})
+        return Outcome(result={**result, "rebuild": rebuild, "nudge": nudged})
+
+
+def guidance_body(ctx: Context, findings: list[Finding]) -> str:
+    """The comment *findings* call for (the resolved state when none is an error or warning)."""
+    env = environment(ctx.settings.templates_dir)
+    return render(findings, template_url=ctx.config.template_url, env=env, docs_url=ctx.config.docs_url)
+
+
+async def keep_comment(
+    ctx: Context, gl: GitLabAPI, node: dict[str, Any], group: str, iid: int, body: str | None, *, clean: bool
+) -> dict[str, Any]:
+    """Create, update, replace or leave alone the one guidance comment; *body* None: untracked.
+
+    A *clean* objective without a comment gets none (no noise); one with a comment sees it resolved.
+    """
+    labels = ctx.config.lint.labels
+    known = await ctx.store.get_note(node["id"])
+    internal = ctx.config.comment_visibility == "internal"
+    mine = await find_own_notes(gl, ctx.bot_username, node, group, iid, known)
+    note = choose(mine, known, internal)
+    if body is None:
         if note is None:
-            created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
-            await ctx.store.set_note(node["id"], created["id"])
-            logger.info(
-                "guidance comment created", group=group, iid=iid, note=created["id"], internal=internal
-            )
-            return Outcome(result={"comment": "created", "note": created["id"], "rebuild": rebuild})
-        await gl.update_note(note["id"], body)
-        logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
-        return Outcome(result={"comment": "updated", "note": note["id"], "rebuild": rebuild})
+            return {"comment": "none", "why": "not an objective"}
+        body = render_untracked(label=labels.objective, env=environment(ctx.settings.templates_dir))
+    elif note is None and clean:
+        return {"comment": "none", "why": "clean"}
+    if note is not None and bool(note.get("internal")) != internal:
+        # A comment left with the other visibility (a public one from an earlier version):
+        # replaced once, the new one first, so that the epic never lacks its comment.
+        created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
+        await ctx.store.set_note(node["id"], created["id"])
+        for old in mine:
+            if old["id"] != created["id"]:
+                await gl.destroy_note(old["id"])
+        logger.info("guidance comment replaced", group=group, iid=iid, note=created["id"], internal=internal)
+        return {"comment": "replaced", "note": created["id"]}
+    if note is not None and note["id"] != known:
+        await ctx.store.set_note(node["id"], note["id"])  # found by its marker: remember it
+    if note is not None and note.get("body") == body:
+        return {"comment": "unchanged", "note": note["id"]}
+    if note is None:
+        created = await create_once(ctx, gl, node["id"], body, group=group, iid=iid, internal=internal)
+        await ctx.store.set_note(node["id"], created["id"])
+        logger.info("guidance comment created", group=group, iid=iid, note=created["id"], internal=internal)
+        return {"comment": "created", "note": created["id"]}
+    await gl.update_note(note["id"], body)
+    logger.info("guidance comment updated", group=group, iid=iid, note=note["id"])
+    return {"comment": "updated", "note": note["id"]}
 
 
 async def handle_initiative(job: Job, ctx: Context) -> Outcome:

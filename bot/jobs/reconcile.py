@@ -19,7 +19,7 @@ from bot.core.events import group_from_url
 from bot.gitlab.api import GitLabAPI
 from bot.gitlab.documents import CHANGED_QUERY
 from bot.gitlab.mapping import is_epic, label_titles, parent_of
-from bot.jobs.context import SEEN_GROUPS, Context, Outcome, Registry
+from bot.jobs.context import Context, Outcome, Registry, tracked_groups
 from bot.settings import FileConfig
 from bot.store.base import Job, NewJob, Store
 
@@ -106,11 +106,8 @@ async def reconcile_all(
     return reports
 
 
-async def groups_to_reconcile(config: FileConfig, store: Store) -> list[str]:
-    """The configured groups, or (with none configured) every group a delivery came from."""
-    if config.groups:
-        return [g.path for g in config.groups]
-    return sorted(await store.get_values(SEEN_GROUPS))
+# The groups reconciliation covers (kept under its old name for the CLI and the tests).
+groups_to_reconcile = tracked_groups
 
 
 async def reconcile_group(
