@@ -130,11 +130,10 @@ def check_timeline(i: Inputs) -> Iterator[Finding]:
             "Dates",
         )
     if obj.state == "opened" and obj.due_date < i.today:
-        days = (i.today - obj.due_date).days
+        # No day count: the comment must not change every day the plan stays as it is.
         yield finding(
             "timeline-overdue",
-            f"The due date {obj.due_date} passed {days} day{'s' if days != 1 else ''} ago "
-            f"and the objective is still open.",
+            f"The due date {obj.due_date} has passed and the objective is still open.",
             "Due date",
         )
 
@@ -242,7 +241,7 @@ def check_updates(i: Inputs) -> Iterator[Finding]:
     elif (i.today - latest).days > limit:
         yield finding(
             "update-stale",
-            f"Newest update: {latest}, {(i.today - latest).days} days ago (over {limit}).",
+            f"Newest update: {latest}, more than {limit} days ago.",
             where,
             (where,),
         )
