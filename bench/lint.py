@@ -11,6 +11,7 @@ import os
 import platform
 import random
 import time
+from pathlib import Path
 
 from bot.core.checks import lint_objective, lint_plan
 from bot.core.config import LintConfig
@@ -76,6 +77,28 @@ def main() -> None:
     print(
         f"{args.objectives} objectives x 10 initiatives: best of {args.repeat} runs {best * 1000:.0f} ms, "
         f"{args.objectives / best:,.0f} objectives/s on one core ({findings} findings)"
+    )
+    corpus_accuracy()
+
+
+def corpus_accuracy() -> None:
+    """False positives and negatives on the rule corpus (tests/data/objectives, with its expectations)."""
+    import yaml
+
+    from bot.cli.lintinput import from_markdown
+
+    folder = Path(__file__).parent.parent / "tests" / "data" / "objectives"
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    config, today = LintConfig(), dt.date(2026, 11, 22)
+    false_positives = false_negatives = 0
+    for name, want in expected.items():
+        objective = from_markdown((folder / f"{name}.md").read_text(encoding="utf-8"), name)
+        fired = {f.rule for f in lint_objective(objective, config, today)}
+        false_positives += len(fired & set(want["must_not"]))
+        false_negatives += len(set(want["must"]) - fired)
+    print(
+        f"corpus of {len(expected)} objectives: {false_positives} false positives, "
+        f"{false_negatives} false negatives"
     )
 
 

@@ -76,6 +76,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
         plans = (
             [load(arg, stdin_text) for arg in args.paths] if args.paths else [read_group(args.group, config)]
         )
+        for plan in plans:
+            for skipped in plan.skipped:
+                print(
+                    f"warning: {skipped}: neither an objective nor a GitLab payload; skipped", file=sys.stderr
+                )
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from bot.core.config import LintConfig
+from bot.core.description import parse
 from bot.core.events import WorkItemHook, hook_objective
 from bot.core.model import Objective
 from bot.settings import describe_validation_error
@@ -37,6 +39,7 @@ class Plan:
     source: str
     objectives: list[Source]
     is_plan: bool
+    skipped: list[str] = field(default_factory=list)  # files of a directory that are no objective
 
 
 def _front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -103,6 +106,19 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def _looks_like_objective(text: str, as_json: bool) -> bool:
+    """In a plan directory: front matter or a section heading, or a work item/issue payload."""
+    if as_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return True  # broken JSON is reported, not skipped
+        return isinstance(data, dict) and data.get("object_kind") in ("work_item", "issue")
+    if text.startswith("---"):
+        return True
+    return parse(text, LintConfig().headings.known()).sections != {}
+
+
 def load(arg: str, stdin_text: str | None = None) -> Plan:
     """One command-line argument: a file, a directory (one plan), or ``-`` for stdin."""
     if arg == "-":
@@ -120,11 +136,17 @@ def load(arg: str, stdin_text: str | None = None) -> Plan:
         )
         if not files:
             raise InputError(f"{path}: no .md or .json objective in this directory")
-        sources = [
-            Source(str(f), parse_text(_read(f), str(f), as_json=f.suffix.lower() in JSON_SUFFIXES))
-            for f in files
-        ]
-        return Plan(str(path), sources, is_plan=True)
+        sources, skipped = [], []
+        for f in files:
+            text = _read(f)
+            as_json = f.suffix.lower() in JSON_SUFFIXES
+            if not _looks_like_objective(text, as_json):
+                skipped.append(str(f))  # a README or another payload beside the plan
+                continue
+            sources.append(Source(str(f), parse_text(text, str(f), as_json=as_json)))
+        if not sources:
+            raise InputError(f"{path}: no objective in this directory (only other files)")
+        return Plan(str(path), sources, is_plan=True, skipped=skipped)
     text = _read(path)
     obj = parse_text(text, str(path), as_json=path.suffix.lower() in JSON_SUFFIXES)
     return Plan(str(path), [Source(str(path), obj)], is_plan=False)

@@ -26,6 +26,7 @@ class Rule:
 # One short good example per rule, in the words a CSM would write.
 EXAMPLES = {
     "outcome-missing": "## Summary — Acme wants weekly releases so fraud fixes ship before the holiday peak.",
+    "section-loose-form": "`## Success Criteria` rather than `**Success Criteria:**`.",
     "outcome-placeholder": "“Acme wants weekly releases so fixes ship before audits.”",
     "outcome-too-thin": "“Weekly releases instead of monthly, so fixes ship before audits.”",
     "criteria-missing": "“Cycle time from 10 days (Jan 2026) to 7 days by 2026-06-30”.",
@@ -36,6 +37,7 @@ EXAMPLES = {
     "timeline-inverted": "Start 2026-11-01, due 2027-03-31.",
     "owner-missing": "The owner as the epic's assignee.",
     "status-label-missing": "`SP Objective::Status::On Track`",
+    "owner-not-mentioned": "`Owner: @dana.park` rather than `Owner: Dana Park`.",
     "outcome-label-missing": "`Verifiable Outcome::Accepted` once the customer agreed.",
     "usecase-label-missing": "`UseCase::CI`",
     "closeout-incomplete": "Closed Success and Verified, then close, with the reason in Updates.",
@@ -59,6 +61,14 @@ RULES: dict[str, Rule] = {
             "An objective must say what the customer wants to achieve and why it matters to them.",
             "Add a `## Summary` section: the customer's goal, in their words, and why it matters "
             "to their business.",
+        ),
+        Rule(
+            "section-loose-form",
+            "warning",
+            "A section is written in a looser form",
+            "The bot reads `### Summary`, `Summary:` or `**Summary:**` too, but the template's "
+            "`## Summary` is what every reader of the plan, and every tool, looks for.",
+            "Write the section's heading as `## Heading` on its own line.",
         ),
         Rule(
             "outcome-placeholder",
@@ -123,6 +133,13 @@ RULES: dict[str, Rule] = {
             "Nobody owns this objective",
             "Every objective needs a directly responsible individual.",
             "Assign the epic to its owner, or add an `Owner: @username` line to the description.",
+        ),
+        Rule(
+            "owner-not-mentioned",
+            "warning",
+            "The owner is named but not @mentioned",
+            "A name is not a GitLab user: nobody is notified, and the deck cannot show who owns it.",
+            "Assign the epic to its owner, or write the owner as an @mention: `Owner: @username`.",
         ),
         Rule(
             "status-label-missing",

@@ -8,19 +8,45 @@ from collections.abc import Iterator
 
 from bot.core import dates, measurable
 from bot.core.config import LintConfig
-from bot.core.description import dated_entries, parse, strip_placeholders
+from bot.core.description import dated_blocks, dated_entries, parse, strip_placeholders
 from bot.core.inputs import Check, Inputs, finding, quote
 from bot.core.model import Finding, Objective
 
 # Words that state an outcome; a title with none of them probably names only a tool.
-_OUTCOME_WORDS = re.compile(
-    r"\b(?:reduc|increas|improv|accelerat|achiev|enabl|cut|lower|rais|speed|faster|shorten|secur"
-    r"|protect|comply|complian|meet|pass|deliver|consolidat|standardi[sz]|automat|eliminat|migrat"
-    r"|replac|retir|decommission|scal|grow|sav|decreas|moderni[sz]|adopt|shift|ship|launch|onboard"
-    r"|harden|stabili[sz]|unif|simplif|minimi[sz]|maximi[sz]|halv|doubl|prevent|avoid|detect"
-    r"|establish|achiev|gain|boost|strengthen|transform)\w*",
+# A title states an outcome when it names a change in a result: a verb of change (in its verb
+# forms: "Reduce", "reducing", not the noun "reduction") or a target (a number, "zero", "faster").
+_CHANGE_VERBS = re.compile(
+    r"\b(?:reduc(?:e|es|ed|ing)|cut(?:s|ting)?|lower(?:s|ed|ing)?|decreas(?:e|es|ed|ing)"
+    r"|increas(?:e|es|ed|ing)|rais(?:e|es|ed|ing)|improv(?:e|es|ed|ing)|accelerat(?:e|es|ed|ing)"
+    r"|speed(?:s|ing)? up|shorten(?:s|ed|ing)?|halv(?:e|es|ed|ing)|doubl(?:e|es|ed|ing)"
+    r"|eliminat(?:e|es|ed|ing)|prevent(?:s|ed|ing)?|avoid(?:s|ed|ing)?|achiev(?:e|es|ed|ing)"
+    r"|reach(?:es|ed|ing)?|meet(?:s|ing)?|pass(?:es|ed|ing)?|compl(?:y|ies|ied|ying)|sav(?:e|es|ed|ing)"
+    r"|grow(?:s|ing)?|boost(?:s|ed|ing)?|strengthen(?:s|ed|ing)?|stabili[sz](?:e|es|ed|ing)"
+    r"|secur(?:e|es|ed|ing)|protect(?:s|ed|ing)?|recover(?:s|ed|ing)?|consolidat(?:e|es|ed|ing)"
+    r"|minimi[sz](?:e|es|ed|ing)|maximi[sz](?:e|es|ed|ing)|enabl(?:e|es|ed|ing)|deliver(?:s|ed|ing)?"
+    r"|ship(?:s|ped|ping)?|releas(?:e|es|ed|ing)|retir(?:e|es|ed|ing)|decommission(?:s|ed|ing)?"
+    r"|replac(?:e|es|ed|ing)|detect(?:s|ed|ing)?|fix(?:es|ed|ing)?|win|gain(?:s|ed|ing)?"
+    r"|catch(?:es|ing)?|stop(?:s|ped|ping)?|block(?:s|ed|ing)?|shift(?:s|ed|ing)? \w+ left)\b",
     re.IGNORECASE,
 )
+_TARGET = re.compile(
+    r"\b(?:to|under|below|above|over|than|within|by)\s+[~<>]?\d|\bwithin\s+(?:a|an|one)\b"
+    r"|\d[\d,.]*\s*(?:%|x\b|\u00d7|percent|days?|hours?|minutes?|mins?\b|weeks?|months?|ms\b|seconds?)"
+    r"|\bzero\b|\bfaster\b|\bfewer\b|\bless\b",
+    re.IGNORECASE,
+)
+# What names a tool, feature or activity, not a result (the handbook's "needs improvement" titles).
+_ACTIVITY_NOUNS = re.compile(
+    r"\b(?:gitlab|ci|cd|ci/cd|scanning|scanner|sast|dast|migration|adoption|rollout|roll-out"
+    r"|implementation|onboarding|deployment|setup|pilot|integration|upgrade|dashboard|runners?"
+    r"|training|enablement|workshop|poc|proof of concept|evaluation|dedicated|duo|premium|ultimate)\b",
+    re.IGNORECASE,
+)
+
+
+def states_outcome(title: str) -> bool:
+    """True when *title* names a change in a result rather than a tool or an activity."""
+    return bool(_CHANGE_VERBS.search(title) or _TARGET.search(measurable.without_dates(title)))
 
 
 def _status_hint(obj: Objective, prefix: str, initiative_prefix: str, closed_success: str) -> str:
@@ -66,6 +92,20 @@ def check_outcome(i: Inputs) -> Iterator[Finding]:
         )
 
 
+def check_section_forms(i: Inputs) -> Iterator[Finding]:
+    """A section found only in a looser form: read all the same, and a warning quoting it."""
+    for kind in ("summary", "criteria", "updates"):
+        section = i.section(kind)
+        if section is not None and not section.exact:
+            yield finding(
+                "section-loose-form",
+                f"Found `{section.form}`; write `## {section.heading}` so the deck picks it up.",
+                section.heading,
+                (section.form, section.heading),
+                hint=f"Write the heading as `## {section.heading}`, on its own line.",
+            )
+
+
 def check_placeholders(i: Inputs) -> Iterator[Finding]:
     for kind in ("summary", "criteria", "updates"):
         section = i.section(kind)
@@ -109,7 +149,11 @@ def check_criteria(i: Inputs) -> Iterator[Finding]:
                 where,
                 (section.heading, quote(text)),
             )
-        elif measurable.has_numeric_target(text) and not measurable.has_baseline(text):
+        elif (
+            measurable.has_numeric_target(text)
+            and not measurable.has_baseline(text)
+            and not measurable.is_absolute(text)
+        ):
             yield finding(
                 "criteria-no-baseline",
                 f'"{quote(text)}" has a target but no baseline to measure it from.',
@@ -139,8 +183,17 @@ def check_timeline(i: Inputs) -> Iterator[Finding]:
 
 
 def check_owner(i: Inputs) -> Iterator[Finding]:
-    if not i.objective.assignees and not i.description.has_owner_line():
-        yield finding("owner-missing", "Nobody is assigned and there is no `Owner:` line.", "Assignees")
+    if i.objective.assignees or i.description.has_owner_line():
+        return
+    if i.description.names_an_owner():
+        # The owner is named, but not as a GitLab user: nobody is notified, the deck cannot link.
+        yield finding(
+            "owner-not-mentioned",
+            "The `Owner:` line names someone without an @mention, and nobody is assigned.",
+            "Owner",
+        )
+        return
+    yield finding("owner-missing", "Nobody is assigned and there is no `Owner:` line.", "Assignees")
 
 
 def check_labels(i: Inputs) -> Iterator[Finding]:
@@ -172,6 +225,8 @@ def check_labels(i: Inputs) -> Iterator[Finding]:
             missing.append(f"the status is not `{labels.closed_success}`")
         if not set(outcomes) & set(labels.outcome_done):
             missing.append("the outcome is neither " + " nor ".join(f"`{o}`" for o in labels.outcome_done))
+        if not _outcome_summarised(i):
+            missing.append(f"nothing in `## {i.heading('updates')}` says what was achieved")
         if missing:
             yield finding(
                 "closeout-incomplete", "The epic is closed but " + " and ".join(missing) + ".", "Labels"
@@ -184,9 +239,28 @@ def check_labels(i: Inputs) -> Iterator[Finding]:
         )
 
 
+_ACHIEVED = re.compile(
+    r"\b(?:achiev|met\b|meets\b|reach|deliver|complet|closed|done\b|verified|succe|exceed|hit\b|result"
+    r"|migrated|decommissioned|retired|replaced|launched|live\b|rolled out|shipped)",
+    re.IGNORECASE,
+)
+
+
+def _outcome_summarised(i: Inputs) -> bool:
+    """A closed objective says what it achieved: a dated update that does, or an outcome section."""
+    if i.description.section(["Outcome", "Outcome summary", "Results", "Result"]) is not None:
+        section = i.description.section(["Outcome", "Outcome summary", "Results", "Result"])
+        if section is not None and strip_placeholders(section.text):
+            return True
+    updates = i.section("updates")
+    if updates is None:
+        return False
+    return any(_ACHIEVED.search(text) for _, text in dated_blocks(updates))
+
+
 def check_title(i: Inputs) -> Iterator[Finding]:
     title = i.objective.title.strip()
-    if title and not _OUTCOME_WORDS.search(title):
+    if title and not states_outcome(title):
         yield finding(
             "title-no-outcome",
             f'The title "{quote(title)}" names the means, not the result.',
@@ -248,6 +322,7 @@ def check_updates(i: Inputs) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (
+    check_section_forms,
     check_outcome,
     check_placeholders,
     check_criteria,
@@ -274,7 +349,7 @@ def apply_overrides(findings: list[Finding], config: LintConfig) -> list[Finding
 
 def lint_objective(objective: Objective, config: LintConfig, today: dt.date) -> list[Finding]:
     """Every finding for one objective; *today* is an input, never read from a clock."""
-    inputs = Inputs(objective, parse(objective.description), config, today)
+    inputs = Inputs(objective, parse(objective.description, config.headings.known()), config, today)
     return apply_overrides([f for check in CHECKS for f in check(inputs)], config)
 
 

@@ -38,6 +38,11 @@ class Headings(BaseModel):
     updates: list[str] = Field(default_factory=lambda: ["Updates", "Status Updates"])
     initiative_update: list[str] = Field(default_factory=lambda: ["Update", "Updates"])
 
+    def known(self) -> frozenset[str]:
+        """Every section name the parser should recognise in a looser form (lower case)."""
+        names = [*self.summary, *self.criteria, *self.updates]
+        return frozenset(name.strip().rstrip(":").strip().lower() for name in names)
+
     @field_validator("summary", "criteria", "updates", "initiative_update")
     @classmethod
     def _not_empty(cls, value: list[str]) -> list[str]:

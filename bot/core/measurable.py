@@ -37,7 +37,8 @@ _COMPLETION = re.compile(
     r"|migrat(?:e|es|ed|ing)|sunset(?:s|ted|ting)?|shut(?:s|ting)? down|switch(?:es|ed)? off"
     r"|turn(?:s|ed)? off|eliminat(?:e|es|ed|ing)|remov(?:e|es|ed|ing)|deprecat(?:e|es|ed|ing)"
     r"|consolidat(?:e|es|ed|ing)|phase(?:s|d)? out|cut(?:s)? over|go(?:es)? live|launch(?:es|ed)?"
-    r"|roll(?:s|ed)? out to|certif(?:y|ied|ies)|pass(?:es|ed)? (?:the )?audit)\b",
+    r"|roll(?:s|ed)? out to|certif(?:y|ied|ies)"
+    r"|pass(?:es|ed|ing)?\b[^.;]{0,60}?\b(?:audit|assessment|certification|review|exam)s?)\b",
     re.IGNORECASE,
 )
 # Verbs that only name a direction; with a quantifier but no number they still say "more".
@@ -84,6 +85,20 @@ def has_numeric_target(text: str) -> bool:
 def has_baseline(text: str) -> bool:
     """ "from X", "currently", "baseline" and the like."""
     return _BASELINE.search(text) is not None
+
+
+# Absolute and policy targets: "100%", "all", "every", "zero", "no critical findings", "within 5
+# working days". Where they start from does not change what done means: no baseline is needed.
+_ABSOLUTE = re.compile(
+    r"\b100\s*%|\b(?:all|every|each|zero|none)\b|\bno\s+(?!longer)\w+|\bwithin\s+\d+\s*(?:working\s+|business\s+)?"
+    r"(?:minutes?|hours?|days?|weeks?)\b|\b(?:always|never)\b",
+    re.IGNORECASE,
+)
+
+
+def is_absolute(text: str) -> bool:
+    """A target that is an absolute or a policy (100 %, all, every, zero, within N days)."""
+    return _ABSOLUTE.search(text) is not None
 
 
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")

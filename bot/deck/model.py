@@ -135,7 +135,7 @@ def _initiative(child: Initiative, config: LintConfig, today: dt.date) -> Initia
 
 
 def _objective(o: Objective, findings: list[Finding], config: LintConfig, today: dt.date) -> ObjectiveView:
-    description = parse(o.description)
+    description = parse(o.description, config.headings.known())
     summary = description.section(config.headings.summary)
     criteria = description.section(config.headings.criteria)
     updates = description.section(config.headings.updates)
