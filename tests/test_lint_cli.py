@@ -108,3 +108,21 @@ def test_unusable_input_is_one_line_exit_2(tmp_path: Path) -> None:
         assert len(lines) == 1 and path in lines[0] and reason in lines[0], lines
         assert "Traceback" not in result.stderr
     assert lint(str(CORPUS), "--today", "tomorrow").returncode == 2
+
+
+def test_a_directory_skips_files_that_are_no_objective(tmp_path: Path) -> None:
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / "cycle-time.md").write_text((ROOT / "tests/data/objectives/good-cycle-time.md").read_text())
+    (plan / "README.md").write_text("These are Acme's objectives.\n\nAsk Dana before editing.\n")
+    (plan / "pipeline.json").write_text('{"object_kind": "pipeline", "object_attributes": {"id": 1}}')
+    result = lint(str(plan), *TODAY, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert [entry["source"].rsplit("/", 1)[-1] for entry in json.loads(result.stdout)] == [
+        "cycle-time.md",
+        "plan",
+    ]
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 2 and all(
+        "neither an objective nor a GitLab payload; skipped" in w for w in warnings
+    )
