@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import HistogramMetricFamily
 
 from bot.store.base import StoreStats
 
@@ -47,12 +50,40 @@ class Metrics:
             registry=self.registry,
         )
         self.dead_jobs = Gauge("bot_dead_jobs", "Jobs in the dead-letter state.", registry=self.registry)
+        self.open_findings = Gauge(
+            "bot_open_findings",
+            "Open errors and warnings on tracked objectives, by rule.",
+            ["rule"],
+            registry=self.registry,
+        )
+        self._fix_days: list[float] = []
+        self.registry.register(self)  # the fix-time histogram (collect)
         self.attempts = Counter(
             "bot_job_attempts",
             "Job attempts run by this process, by kind and result.",
             ["kind", "result"],
             registry=self.registry,
         )
+
+    def observe_findings(self, open_by_rule: dict[str, int], fix_days: list[float]) -> None:
+        """The open findings by rule and the days findings took to fix, from the store, per scrape."""
+        for rule, count in open_by_rule.items():
+            self.open_findings.labels(rule).set(count)
+        self._fix_days = list(fix_days)
+
+    def collect(self) -> Any:
+        """A collector of the fix-time histogram, rebuilt from the stored durations at each scrape."""
+        buckets = (1, 2, 7, 14, 30, 60, 90, 180)
+        counts = [sum(1 for d in self._fix_days if d <= b) for b in buckets]
+        family = HistogramMetricFamily(
+            "bot_finding_fix_days", "Days from a finding's first appearance on an objective to its fix."
+        )
+        family.add_metric(
+            [],
+            [(str(b), c) for b, c in zip(buckets, counts, strict=True)] + [("+Inf", len(self._fix_days))],
+            sum(self._fix_days),
+        )
+        yield family
 
     def observe_store(self, stats: StoreStats) -> None:
         """Copy store-wide numbers into the gauges before a scrape."""

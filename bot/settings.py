@@ -54,12 +54,22 @@ class TrackedGroup(BaseModel):
     deck: DeckProject | None = None
 
 
+class Portfolio(BaseModel):
+    """The portfolio project of a parent group: rebuilt like a deck when anything under it changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    deck: DeckProject
+
+
 class FileConfig(BaseModel):
     """The YAML configuration named by ``BOT_CONFIG``."""
 
     model_config = ConfigDict(extra="forbid")
 
     groups: list[TrackedGroup] = Field(default_factory=list)
+    portfolio: Portfolio | None = None
     lint: LintConfig = Field(default_factory=LintConfig)
     template_url: str = "https://handbook.gitlab.com/handbook/customer-success/csm/success-plans/"
     # The guidance comment (and date nudges) as internal notes: seen by members with Reporter or
@@ -83,8 +93,17 @@ class FileConfig(BaseModel):
 
     def deck(self, group_path: str) -> DeckProject | None:
         """The deck project of a customer group; None means the group never rebuilds a deck."""
+        if self.portfolio is not None and group_path == self.portfolio.group:
+            return self.portfolio.deck
         entry = self.group(group_path)
         return entry.deck if entry is not None else None
+
+    def portfolio_of(self, group_path: str) -> str | None:
+        """The parent whose portfolio shows *group_path*, if a portfolio is configured for it."""
+        if self.portfolio is None:
+            return None
+        parent = self.portfolio.group
+        return parent if group_path == parent or group_path.startswith(parent + "/") else None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -259,3 +259,16 @@ async def test_secrets_never_reach_the_logs(client: TestClient[Any, Any], servic
     assert "delivery_id" in text and "log-1" in text
     assert SECRET not in text
     assert '"gitlab_token": "[REDACTED]"' in text
+
+
+async def test_metrics_show_open_findings_by_rule_and_the_fix_time_histogram(
+    client: Any, service: Service
+) -> None:
+    await service.store.set_values(
+        "findings-seen",
+        {"gid://gitlab/WorkItem/1": '{"group": "g", "rules": {"owner-missing": "2027-01-01"}}'},
+    )
+    await service.store.set_values("fix-days", {"g|i|timeline-missing|2027-01-01": "10"})
+    text = await (await client.get("/metrics")).text()
+    assert 'bot_open_findings{rule="owner-missing"} 1.0' in text
+    assert 'bot_finding_fix_days_bucket{le="14"} 1.0' in text and "bot_finding_fix_days_count 1.0" in text

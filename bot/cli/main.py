@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from bot import log
-from bot.cli import deck, demo, hook, lint, reconcile, sim, sweep
+from bot.cli import deck, demo, hook, lint, portfolio, reconcile, sim, sweep
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.store import JobState, open_store
 from bot.store.base import JOB_STATES
@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_parser(commands)
     hook.add_parser(commands, _Parser)
     deck.add_parser(commands, _Parser)
+    portfolio.add_parser(commands, _Parser)
     reconcile.add_parser(commands)
     sweep.add_parser(commands)
     sim.add_parser(commands)

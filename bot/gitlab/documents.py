@@ -61,11 +61,12 @@ COMMENTS_QUERY = (
 
 # A page of a group's epics with their initiatives: one request per page, never one per item.
 PLAN_QUERY = (
-    "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState) {\n"
+    "query Plan($fullPath: ID!, $after: String, $updatedAfter: Time, $state: IssuableState,"
+    " $closedAfter: Time) {\n"
     "  namespace(fullPath: $fullPath) {\n"
     "    name\n"
     f"    workItems(types: [EPIC], first: {PLAN_EPICS}, after: $after, updatedAfter: $updatedAfter,"
-    " state: $state, includeDescendants: true) {\n"
+    " state: $state, closedAfter: $closedAfter, includeDescendants: true) {\n"
     "      pageInfo { hasNextPage endCursor }\n"
     "      nodes {"
     + _ITEM_FIELDS

@@ -27,7 +27,8 @@ async def note_changes(ctx: Context, group: str, objective: Objective, *, tracke
     Returns True when a rebuild was scheduled or joined. The rebuild is scheduled before the new
     fingerprints are stored, so a crash in between costs at most one extra rebuild, never a lost one.
     """
-    if objective.id is None or ctx.config.deck(group) is None:
+    portfolio = ctx.config.portfolio_of(group)
+    if objective.id is None or (ctx.config.deck(group) is None and portfolio is None):
         return False
     current = fingerprints(objective) if tracked else {}
     children = [str(c.id) for c in objective.children or [] if c.id]
@@ -35,7 +36,10 @@ async def note_changes(ctx: Context, group: str, objective: Objective, *, tracke
     different = changed(before, current)
     if not different:
         return False
-    await schedule_rebuild(ctx, group, reason)
+    if ctx.config.deck(group) is not None:
+        await schedule_rebuild(ctx, group, reason)
+    if portfolio is not None and portfolio != group:
+        await schedule_rebuild(ctx, portfolio, f"{group}: {reason}")  # one per window for all customers
     await ctx.store.set_values(FINGERPRINTS, {k: current.get(k) for k in different})
     return True
 

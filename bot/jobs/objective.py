@@ -16,6 +16,7 @@ from bot.gitlab.client import UncertainWrite, for_event
 from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
 from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
 from bot.gitlab.plans import complete_children
+from bot.jobs import history
 from bot.jobs.context import Context, Outcome, Registry, Reschedule
 from bot.jobs.deckwatch import COMMENT_DIGESTS, note_changes
 from bot.jobs.nudge import nudge_if_due
@@ -152,6 +153,7 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         clean = not any(f.severity != "suggestion" for f in findings)
         result = await keep_comment(ctx, gl, node, group, iid, body, clean=clean)
         nudged = await nudge_if_due(ctx, gl, node, objective, findings, today) if tracked else None
+        await history.record(ctx, str(node["id"]), group, findings, today)
         await ctx.store.set_values(COMMENT_DIGESTS, {node["id"]: comment_digest(body if tracked else None)})
         return Outcome(result={**result, "rebuild": rebuild, "nudge": nudged})
 

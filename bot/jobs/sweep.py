@@ -118,6 +118,9 @@ async def sweep(ctx: Context, today: dt.date, groups: list[str] | None = None) -
                 await ctx.store.set_values(DECK_CALENDAR, {group: digest})
         logger.info("swept", group=group, objectives=report.objectives, queued=len(report.queued))
         reports.append(report)
+    portfolio = ctx.config.portfolio.group if ctx.config.portfolio is not None else None
+    if portfolio is not None and any(r.rebuild for r in reports):
+        await schedule_rebuild(ctx, portfolio, "the calendar moved in a customer's plan")
     return reports
 
 

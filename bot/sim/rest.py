@@ -110,6 +110,28 @@ async def token_self(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/v4/groups/{group}/descendant_groups")
+async def descendant_groups(request: web.Request) -> web.Response:
+    """The subgroups (at any depth) the user can see, as GitLab lists them."""
+    gl = request.app[GL]
+    user = user_of(request)
+    group = gl.group(unquote(request.match_info["group"]))
+    if not gl.can_read(user, group):
+        raise SimError(404, "404 Group Not Found")
+    found = [
+        {
+            "id": g.id,
+            "name": g.name,
+            "path": g.path,
+            "full_path": g.full_path,
+            "web_url": f"{gl.base_url}/groups/{g.full_path}",
+        }
+        for g in gl.descendants(group)
+        if g.id != group.id and gl.can_read(user, g)
+    ]
+    return paginate(request, sorted(found, key=lambda g: str(g["full_path"])))
+
+
 @routes.get("/api/v4/groups/{group}/members/all/{user_id}")
 async def group_member(request: web.Request) -> web.Response:
     """A member of the group, inherited memberships included (404 when not a member)."""

@@ -25,7 +25,8 @@ The format (every key but ``path``/``title``/``username`` optional)::
             assignees: [dana.csm]
             start_date: 2026-07-01
             due_date: 2027-03-31
-            state: opened
+            state: opened                        # or closed; closed_at implies closed
+            created_at: 2026-06-15               # created_at, updated_at, closed_at: history
             initiatives:
               - {project: success-plan, title: Migrate pipelines, due_date: 2027-01-15,
                  assignees: [dana.csm], labels: ["SP Initiative::Status::On Track"]}
@@ -77,9 +78,21 @@ def _fields(gl: GitLab, group: Group, spec: dict[str, Any]) -> dict[str, Any]:
         "assignee_ids": [gl.user_by_name(str(u)).id for u in spec.get("assignees") or []],
         "start_date": _date(spec.get("start_date")),
         "due_date": _date(spec.get("due_date")),
-        "state": "closed" if spec.get("state") == "closed" else "opened",
+        "state": "closed" if spec.get("state") == "closed" or spec.get("closed_at") else "opened",
         "confidential": bool(spec.get("confidential", False)),
+        # History, for plans that were closed last month or untouched since spring.
+        **{key: _moment(spec[key]) for key in ("created_at", "updated_at", "closed_at") if spec.get(key)},
     }
+
+
+def _moment(value: Any) -> dt.datetime:
+    """A seed timestamp: a date (midnight UTC) or an ISO date-time."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def load(gl: GitLab, plan: dict[str, Any]) -> None:

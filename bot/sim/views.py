@@ -116,6 +116,9 @@ class NamespaceView:
         if args.get("updatedAfter"):
             after = dt.datetime.fromisoformat(str(args["updatedAfter"]).replace("Z", "+00:00"))
             items = [i for i in items if i.updated_at >= after]
+        if args.get("closedAfter"):
+            closed = dt.datetime.fromisoformat(str(args["closedAfter"]).replace("Z", "+00:00"))
+            items = [i for i in items if i.closed_at is not None and i.closed_at >= closed]
         if args.get("updatedBefore"):
             before = dt.datetime.fromisoformat(str(args["updatedBefore"]).replace("Z", "+00:00"))
             items = [i for i in items if i.updated_at <= before]

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from bot import log
 from bot.core.events import parse_payload
 from bot.jobs.delivery import delivery_job
+from bot.jobs.history import FINDINGS_SEEN, FIX_DAYS
 from bot.jobs.worker import Worker
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -253,6 +254,13 @@ async def metrics(request: web.Request) -> web.Response:
     # Without the store, the process-local numbers are still worth serving.
     with contextlib.suppress(StoreUnavailable):
         edge.metrics.observe_store(await edge.store.stats(now=time.time()))
+        seen = await edge.store.get_values(FINDINGS_SEEN)
+        open_by_rule: dict[str, int] = {}
+        for value in seen.values():
+            for rule in json.loads(value).get("rules", {}):
+                open_by_rule[rule] = open_by_rule.get(rule, 0) + 1
+        fixes = [float(days) for days in (await edge.store.get_values(FIX_DAYS)).values()]
+        edge.metrics.observe_findings(open_by_rule, fixes)
     return web.Response(body=edge.metrics.render(), content_type="text/plain", charset="utf-8")
 
 

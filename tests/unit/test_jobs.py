@@ -251,3 +251,45 @@ async def test_a_hidden_ancestor_falls_back_to_each_group(ctx: Context, fake: Fa
     await reconcile_all(fake, ctx.store, ctx.config, ctx.jobs, ["am/a", "am/b"])
     assert [v["fullPath"] for _, v in fake.calls] == ["am", "am/a", "am/b"]
     assert set(await ctx.store.get_values(CHECKPOINTS)) == {"am/a", "am/b"}  # none for the hidden root
+
+
+async def test_history_remembers_when_findings_appear_and_how_long_they_took(ctx: Context) -> None:
+    from bot.core.model import Finding
+    from bot.jobs.history import FINDINGS_SEEN, FIX_DAYS, record
+
+    def found(*rules: str) -> list[Finding]:
+        return [Finding(rule=r, severity="error", message="m", hint="h") for r in rules]
+
+    await record(
+        ctx,
+        "gid://gitlab/WorkItem/7",
+        "am/acme",
+        found("timeline-missing", "owner-missing"),
+        dt.date(2027, 1, 1),
+    )
+    await record(ctx, "gid://gitlab/WorkItem/7", "am/acme", found("owner-missing"), dt.date(2027, 1, 11))
+    seen = json.loads((await ctx.store.get_values(FINDINGS_SEEN))["gid://gitlab/WorkItem/7"])
+    assert seen == {"group": "am/acme", "rules": {"owner-missing": "2027-01-01"}}
+    assert await ctx.store.get_values(FIX_DAYS) == {
+        "am/acme|gid://gitlab/WorkItem/7|timeline-missing|2027-01-01": "10"
+    }
+
+
+async def test_changes_under_a_portfolio_parent_coalesce_into_one_portfolio_rebuild(ctx: Context) -> None:
+    from bot.settings import DeckProject, Portfolio
+
+    ctx.config = ctx.config.model_copy(
+        update={
+            "portfolio": Portfolio(
+                group="am", deck=DeckProject(project="am/portfolio", trigger_token_env="P")
+            )
+        }
+    )
+    for n, group in enumerate(["am/acme", "am/globex", "am/initech"]):
+        node = work_item(100 + n, f"Objective {n}", group=group, labels=("SP Objective",), children=[])
+        assert await note_changes(ctx, group, to_objective(node), tracked=True, reason="edit")
+    waiting = await ctx.store.list_jobs("pending", kind="rebuild")
+    assert sorted(j.payload["group"] for j in waiting) == ["am", "am/acme"]  # acme has its own deck too
+    [portfolio] = [j for j in waiting if j.payload["group"] == "am"]
+    assert portfolio.payload["changes"] == 3
+    assert ctx.config.deck("am") is not None and ctx.config.deck("am").project == "am/portfolio"
