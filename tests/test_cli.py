@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,27 @@ def test_jobs_list_and_retry(tmp_path: Path) -> None:
     assert missing.returncode == 2 and missing.stderr.strip() == "error: job 42 does not exist or is not dead"
     assert "Queued 0" in run(["jobs", "retry", "--all-dead"], env).stdout
     assert run(["jobs", "list", "--state", "bogus"], env).returncode == 2
+
+
+@pytest.mark.parametrize("command", [["serve"], ["worker"], ["jobs", "list"]])
+def test_an_unusable_data_directory_is_one_line_and_exit_2(tmp_path: Path, command: list[str]) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    env = {**os.environ, "BOT_DATA_DIR": str(blocker / "data"), "BOT_WEBHOOK_SECRET": "s"}
+    env.pop("BOT_DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *command], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {blocker / 'data' / 'bot.sqlite3'}: cannot open the job store (Not a directory)"
+    ]
+
+
+def test_an_unreachable_database_names_the_host_not_the_password() -> None:
+    env = {**os.environ, "BOT_DATABASE_URL": "postgresql://bot:hunter2@127.0.0.1:1/bot"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "jobs", "list"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "127.0.0.1" in result.stderr and "hunter2" not in result.stderr

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from bot import log
 from bot.cli import deck, demo, hook, lint, portfolio, reconcile, sim, sweep
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
-from bot.store import JobState, open_store
+from bot.store import JobState, StoreUnavailable, open_store
 from bot.store.base import JOB_STATES
 
 
@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, StoreUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

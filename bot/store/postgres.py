@@ -6,6 +6,7 @@ import contextlib
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -35,7 +36,9 @@ class PostgresStore(Store):
                 self.dsn, min_size=1, max_size=self.pool_size, server_settings=settings
             )
         except (OSError, asyncpg.PostgresError) as exc:
-            raise StoreUnavailable(f"cannot connect to PostgreSQL: {type(exc).__name__}") from None
+            where = urlsplit(self.dsn).hostname or "the local socket"  # never the password
+            detail = getattr(exc, "strerror", None) or type(exc).__name__
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {where}: {detail}") from None
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await conn.execute(SCHEMA)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -34,12 +36,21 @@ class SQLiteStore(Store):
         self._commit: GroupCommit | None = None
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=FULL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        await self._db.executescript(SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=FULL")
+            await self._db.execute("PRAGMA busy_timeout=5000")
+            await self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            # A root-owned bind mount, a read-only volume, a full disk: one line that names the path.
+            reason = getattr(exc, "strerror", None) or str(exc)
+            if self._db is not None:
+                with contextlib.suppress(Exception):
+                    await self._db.close()
+                self._db = None
+            raise StoreUnavailable(f"{self.path}: cannot open the job store ({reason})") from None
         self._commit = GroupCommit(self._db, self._lock)
         self._commit.start()
 
