@@ -1,5 +1,6 @@
-# syntax=docker/dockerfile:1
-# The base image is a build argument, pinned by digest. Tag: python:3.12-slim-bookworm.
+# No "# syntax=" line: BuildKit's built-in front end has RUN --mount, and fetching another one
+# from Docker Hub fails offline. The base image is a build argument, pinned by digest.
+# Tag: python:3.12-slim-bookworm.
 # Refresh the digest deliberately: docker buildx imagetools inspect python:3.12-slim-bookworm
 ARG BASE_IMAGE=python:3.12-slim-bookworm@sha256:782412e85d0f0984994c290652577d4018aff08145c85b262bb63dc0c7522254
 
@@ -12,7 +13,13 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY templates ./templates
 COPY bot ./bot
-RUN python3 -m pip wheel --wheel-dir /wheels ".[postgres]"
+# Behind a proxy or with a private index: pass pip's settings and the site's CA as BuildKit
+# secrets; they are mounted for this step only and never land in a layer:
+#   docker build --secret id=pipconf,src=pip.conf --secret id=cacert,src=site-ca.pem .
+# (pip.conf: [global] index-url = https://pypi.example.com/simple, cert = /run/secrets/cacert)
+RUN --mount=type=secret,id=pipconf,target=/etc/pip.conf,required=false \
+    --mount=type=secret,id=cacert,required=false \
+    python3 -m pip wheel --wheel-dir /wheels ".[postgres]"
 
 # --- runtime: no compilers, no pip cache, a non-root user ---------------------------------
 FROM ${BASE_IMAGE}
@@ -29,8 +36,8 @@ USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s --start-period=15s --retries=3 \
-    CMD ["python3", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status != 200)"]
+# Follows the configuration: /healthz at BOT_HOST/BOT_PORT for serve, the heartbeat for worker.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["success-plan-bot", "health"]
 # The bot handles SIGTERM itself (readiness 503, drain, exit 0), also as PID 1.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["success-plan-bot"]

@@ -107,3 +107,40 @@ def test_an_unreachable_database_names_the_host_not_the_password() -> None:
     )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "127.0.0.1" in result.stderr and "hunter2" not in result.stderr
+
+
+async def test_health_follows_the_configuration_serve_or_worker(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.proc import free_port, start, wait_ready
+
+    port = free_port()
+    env = bot_env(tmp_path / "serve", port, BOT_WEBHOOK_SECRET="s")
+
+    def health(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "health"], env=env, capture_output=True, text=True, timeout=30
+        )
+
+    assert health(env).returncode == 1  # nothing runs yet: unhealthy, in one line
+    serve = start(["serve"], env, tmp_path / "serve.log")
+    worker_env = bot_env(tmp_path / "worker", free_port())
+    worker = start(["worker"], worker_env, tmp_path / "worker.log")
+    try:
+        await wait_ready(port)
+        served = health(env)
+        assert (
+            served.returncode == 0
+            and served.stdout.strip() == f"healthy: serve on 127.0.0.1:{port} answered 200"
+        )
+        for _ in range(40):  # the worker's first heartbeat
+            beat = health(worker_env)
+            if beat.returncode == 0:
+                break
+            await asyncio.sleep(0.25)
+        assert beat.returncode == 0 and beat.stdout.startswith("healthy: worker heartbeat")
+        assert len(beat.stdout.strip().splitlines()) == 1 and beat.stderr == ""
+    finally:
+        for proc in (serve, worker):
+            proc.terminate()
+            proc.wait(timeout=20)

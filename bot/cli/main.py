@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from bot import log
-from bot.cli import deck, demo, hook, lint, portfolio, reconcile, sim, sweep
+from bot.cli import deck, demo, health, hook, lint, portfolio, reconcile, sim, sweep
 from bot.settings import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.store import JobState, StoreUnavailable, open_store
 from bot.store.base import JOB_STATES
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     portfolio.add_parser(commands, _Parser)
     reconcile.add_parser(commands)
     sweep.add_parser(commands)
+    health.add_parser(commands)
     sim.add_parser(commands)
     demo.add_parser(commands)
     return parser

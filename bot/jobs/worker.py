@@ -23,6 +23,9 @@ from bot.store.base import Job, Store
 
 logger = log.get(__name__)
 
+HEARTBEATS = "worker-heartbeat"  # owner -> last beat; `python -m bot health` reads it in worker mode
+HEARTBEAT_SECONDS = 10.0
+
 
 def permanent(exc: Exception) -> bool:
     """True for failures no retry can fix: they go to the dead-letter state at once, with the reason."""
@@ -109,8 +112,13 @@ class Worker:
     async def run(self) -> None:
         settings = self.context.settings
         slots = asyncio.Semaphore(settings.worker_concurrency)
+        beat_at = 0.0
         while not self._stopping.is_set():
             self.heartbeat = time.monotonic()
+            if self.heartbeat - beat_at >= HEARTBEAT_SECONDS:
+                beat_at = self.heartbeat
+                with contextlib.suppress(Exception):  # health is the store's to tell, not the loop's
+                    await self.store.set_values(HEARTBEATS, {self.owner: str(self.clock())})
             await slots.acquire()
             # Cleared before the claim: work added while the claim runs wakes the next wait.
             self._wake.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -38,6 +39,10 @@ class SQLiteStore(Store):
     async def open(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.path.parent, os.W_OK):
+                raise PermissionError(f"the directory is not writable by UID {os.getuid()}")
+            # Fails fast in this thread: a failure inside aiosqlite's own thread outlives the loop.
+            sqlite3.connect(self.path).close()
             self._db = await aiosqlite.connect(self.path, isolation_level=None)
             await self._db.execute("PRAGMA journal_mode=WAL")
             await self._db.execute("PRAGMA synchronous=FULL")
@@ -45,7 +50,7 @@ class SQLiteStore(Store):
             await self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             # A root-owned bind mount, a read-only volume, a full disk: one line that names the path.
-            reason = getattr(exc, "strerror", None) or str(exc)
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             if self._db is not None:
                 with contextlib.suppress(Exception):
                     await self._db.close()
