@@ -57,6 +57,12 @@ class Metrics:
             registry=self.registry,
         )
         self._fix_days: list[float] = []
+        self.hook_status = Gauge(
+            "bot_hook_alert_status",
+            "The bot's group hook as GitLab reports it: 1 for its current alert_status.",
+            ["group", "status"],
+            registry=self.registry,
+        )
         self.registry.register(self)  # the fix-time histogram (collect)
         self.attempts = Counter(
             "bot_job_attempts",
@@ -64,6 +70,12 @@ class Metrics:
             ["kind", "result"],
             registry=self.registry,
         )
+
+    def observe_hooks(self, statuses: dict[str, str]) -> None:
+        """``{group: alert_status}`` as the last reconcile read them."""
+        for group, current in statuses.items():
+            for status in ("executable", "temporarily_disabled", "disabled"):
+                self.hook_status.labels(group, status).set(1 if status == current else 0)
 
     def observe_findings(self, open_by_rule: dict[str, int], fix_days: list[float]) -> None:
         """The open findings by rule and the days findings took to fix, from the store, per scrape."""

@@ -60,6 +60,11 @@ class FakeGitLab:
         self.calls.append(("GET " + url, params or {}))
         return self.answers["GET " + url](params or {})
 
+    async def get_all(self, url: str, params: dict[str, Any] | None = None) -> list[Any]:
+        self.calls.append(("GET " + url, params or {}))
+        answer = self.answers.get("GET " + url)
+        return list(answer(params or {})) if answer else []
+
     async def post(self, url: str, data: Any) -> Any:
         self.calls.append(("POST " + url, data))
         self.posts.append((url, data))

@@ -31,6 +31,8 @@ MODES = {
         "existingSecret": "bot-secrets",
         "ingress": {"enabled": True},
         "serviceMonitor": {"enabled": True},
+        "dashboard": {"enabled": True},
+        "alerts": {"enabled": True},
     },
 }
 
@@ -56,7 +58,7 @@ def test_chart_lints_strictly_and_every_manifest_validates(mode: str) -> None:
     version = kubernetes_validate.latest_version()
     for kind, docs in render(MODES[mode]).items():
         for doc in docs:
-            if kind == "ServiceMonitor":  # a CRD: no built-in schema; checked below
+            if kind in ("ServiceMonitor", "PrometheusRule"):  # CRDs: no built-in schema; checked below
                 assert doc["apiVersion"] == "monitoring.coreos.com/v1"
                 continue
             kubernetes_validate.validate(doc, version, strict=True)
@@ -167,3 +169,34 @@ def test_checkov_finds_nothing_unexplained(tmp_path: Path) -> None:
     failed = {c["check_id"] for r in reports for c in r.get("results", {}).get("failed_checks", [])}
     explained = set(re.findall(r"^\| `(CKV[\w_]+)` \|", (CHART / "README.md").read_text(), re.M))
     assert failed <= explained, f"unexplained checkov failures: {sorted(failed - explained)}"
+
+
+def test_dashboard_and_alerts_render_and_cover_what_operators_watch() -> None:
+    manifests = render(MODES["existing-secret"])
+    [dashboard] = [m for m in manifests["ConfigMap"] if m["metadata"]["name"].endswith("-dashboard")]
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    board = json.loads(dashboard["data"]["success-plan-bot.json"])
+    exprs = " ".join(t["expr"] for p in board["panels"] for t in p["targets"])
+    for metric in (
+        "bot_webhook_deliveries_total",
+        "bot_webhook_ack_seconds_bucket",
+        "bot_jobs",
+        "bot_oldest_pending_job_age_seconds",
+        "bot_job_attempts_total",
+        "bot_hook_alert_status",
+        "bot_dead_jobs",
+    ):
+        assert metric in exprs, metric
+    [rule] = manifests["PrometheusRule"]
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert set(alerts) == {
+        "SuccessPlanBotDeadJobs",
+        "SuccessPlanBotBacklog",
+        "SuccessPlanBotHookNotExecutable",
+        "SuccessPlanBotGitLabErrors",
+    }
+    assert "300" in alerts["SuccessPlanBotBacklog"]["expr"]
+    assert all(r["annotations"]["description"] for r in alerts.values())
+    readme = (CHART.parent.parent / "README.md").read_text()
+    assert all(name in readme for name in alerts)  # the operations section explains each one
+    assert "PrometheusRule" not in render(MODES["defaults"]) and "ConfigMap" in render(MODES["defaults"])

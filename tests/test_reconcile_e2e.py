@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.jobs.reconcile import CHECKPOINTS, parse_duration, reconcile_group, schedule_now
 from bot.service import running
-from bot.settings import DeckProject, FileConfig, TrackedGroup
+from bot.settings import DeckProject, FileConfig, Settings, TrackedGroup
 from bot.sim.app import make_app
 from bot.sim.model import GitLab
 from bot.sim.rest import GL
@@ -188,3 +188,44 @@ def test_reconcile_cli(tmp_path: Path) -> None:
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+
+
+async def test_a_disabled_hook_shows_in_the_log_and_metrics_within_one_reconcile(
+    sim: TestClient[Any, Any], tmp_path: Path, aiohttp_client: Callable[..., Any]
+) -> None:
+    import structlog
+
+    from bot.jobs.reconcile import handle_reconcile, reconcile_job
+    from bot.store.base import Job
+    from bot.web.edge import make_app
+
+    gl = sim.server.app[GL]
+    gl.group("am").members[gl.user_by_name("success-plan-bot").id] = 50  # reading hooks takes Owner
+    resp = await sim.post(
+        "/api/v4/groups/am/hooks",
+        headers={"PRIVATE-TOKEN": "csm-token"},
+        json={"url": "https://bot.test/webhook", "name": "success-plan-bot", "issues_events": True},
+    )
+    assert resp.status == 201
+    hook = next(iter(gl.hooks.values()))
+    hook.disabled_until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)  # after 4 failures
+    settings = Settings(
+        gitlab_url=str(sim.make_url("")).rstrip("/"),
+        gitlab_token="bot-token",
+        data_dir=tmp_path,
+        reconcile_interval_seconds=0,
+        _env_file=None,
+    )
+    config = FileConfig(groups=[TrackedGroup(path="am/acme"), TrackedGroup(path="am/beta")])
+    async with running(settings, config) as service:
+        new = reconcile_job()
+        job = Job(1, new.kind, new.payload, None, "running", 1, 0.0, None, 0.0, 0.0)
+        with structlog.testing.capture_logs() as logs:
+            await handle_reconcile(job, service.context)
+        [warning] = [e for e in logs if "hook is not executable" in e["event"]]
+        assert warning["group"] == "am" and warning["alert_status"] == "temporarily_disabled"
+        client = await aiohttp_client(make_app(service.edge))
+        text = await (await client.get("/metrics")).text()
+        assert 'bot_hook_alert_status{group="am",status="temporarily_disabled"} 1.0' in text
+        assert 'bot_hook_alert_status{group="am",status="executable"} 0.0' in text
+        assert hook.disabled_until is not None  # watched, never re-enabled by the bot

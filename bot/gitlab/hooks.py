@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.gitlab.access import missing_api_scope, token_scopes
+from bot.gitlab.api import GitLabAPI
 from bot.gitlab.client import GitLabClient, GitLabError, RateLimited
 from bot.settings import Settings
 
@@ -70,6 +71,27 @@ async def find_hook(gl: GitLabClient, group: str, url: str | None = None) -> dic
     by_name = [h for h in hooks if h.get("name") == HOOK_NAME]
     found: dict[str, Any] | None = (by_url or by_name or [None])[0]
     return found
+
+
+async def hook_health(gl: GitLabAPI, group: str) -> dict[str, Any] | None:
+    """The bot's hook on *group* as GitLab reports it (``alert_status``, ``disabled_until``).
+
+    None when there is none, or when the token may not read hooks (that takes the Owner role).
+    """
+    try:
+        hooks = await gl.get_all(f"{_group_url(group)}/hooks")
+    except GitLabError as exc:
+        if exc.status in (401, 403, 404):
+            return None
+        raise
+    found = next((h for h in hooks if h.get("name") == HOOK_NAME), None)
+    if found is None:
+        return None
+    return {
+        "id": found.get("id"),
+        "alert_status": found.get("alert_status") or "executable",
+        "disabled_until": found.get("disabled_until"),
+    }
 
 
 async def register(gl: GitLabClient, settings: Settings, group: str, url: str) -> tuple[int, bool]:

@@ -9,6 +9,7 @@ re-checking an unchanged objective costs one read and nothing more.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from bot import log
 from bot.core.events import group_from_url
 from bot.gitlab.api import GitLabAPI
 from bot.gitlab.documents import CHANGED_QUERY
+from bot.gitlab.hooks import hook_health
 from bot.gitlab.mapping import is_epic, label_titles, parent_of
 from bot.jobs.context import Context, Outcome, Registry, tracked_groups
 from bot.settings import FileConfig
@@ -167,6 +169,33 @@ async def reconcile_group(
     return report
 
 
+HOOK_STATUS = "hook-status"  # group -> the bot's hook as GitLab last reported it (JSON)
+
+
+async def watch_hooks(gl: GitLabAPI, store: Store, groups: list[str]) -> None:
+    """Read the bot's hook on each group (the common ancestors: where hooks are registered).
+
+    GitLab disables a failing hook silently (for a while after 4 failures, for good after 40):
+    a hook that is not ``executable`` is logged as a warning and shows in ``/metrics``. The bot
+    never re-enables it itself (`hook test` does, after a person looked).
+    """
+    seen: dict[str, str | None] = {}
+    for group in groups:
+        health = await hook_health(gl, group)
+        if health is None:
+            continue
+        seen[group] = json.dumps(health)
+        if health["alert_status"] != "executable":
+            logger.warning(
+                "the group hook is not executable: GitLab drops events until it is re-enabled",
+                group=group,
+                alert_status=health["alert_status"],
+                disabled_until=health["disabled_until"],
+            )
+    if seen:
+        await store.set_values(HOOK_STATUS, seen)
+
+
 def reconcile_job(run_at: float | None = None) -> NewJob:
     """The scheduled reconciliation; one waits and one runs across all replicas."""
     return NewJob(kind="reconcile", payload={}, unique_key="reconcile", run_at=run_at)
@@ -177,6 +206,7 @@ async def handle_reconcile(job: Job, ctx: Context) -> Outcome:
     gl = ctx.api("list changes on GitLab")
     groups = await groups_to_reconcile(ctx.config, ctx.store)
     reports = await reconcile_all(gl, ctx.store, ctx.config, ctx.jobs, groups)
+    await watch_hooks(gl, ctx.store, list(common_roots(groups)))
     interval = ctx.settings.reconcile_interval_seconds
     follow = [reconcile_job(time.time() + interval)] if interval > 0 else []
     queued = {g: 0 for g in groups}

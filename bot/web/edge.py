@@ -22,6 +22,7 @@ from bot import log
 from bot.core.events import parse_payload
 from bot.jobs.delivery import delivery_job
 from bot.jobs.history import FINDINGS_SEEN, FIX_DAYS
+from bot.jobs.reconcile import HOOK_STATUS
 from bot.jobs.worker import Worker
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -261,6 +262,8 @@ async def metrics(request: web.Request) -> web.Response:
                 open_by_rule[rule] = open_by_rule.get(rule, 0) + 1
         fixes = [float(days) for days in (await edge.store.get_values(FIX_DAYS)).values()]
         edge.metrics.observe_findings(open_by_rule, fixes)
+        hooks = await edge.store.get_values(HOOK_STATUS)
+        edge.metrics.observe_hooks({g: json.loads(v).get("alert_status", "") for g, v in hooks.items()})
     return web.Response(body=edge.metrics.render(), content_type="text/plain", charset="utf-8")
 
 
