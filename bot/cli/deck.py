@@ -25,6 +25,13 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     build.add_argument("--format", default="html,pptx", help="comma-separated: html, pptx (default both)")
     build.add_argument("--closed-days", type=int, default=90, help="how far back 'recently completed' goes")
     build.add_argument(
+        "--audience",
+        choices=["customer", "internal"],
+        default="customer",
+        help="customer (default): no lint findings; internal: adds plan health for the account team",
+    )
+    build.add_argument("--hide-drafts", action="store_true", help="leave out objectives still marked Draft")
+    build.add_argument(
         "--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
     )
     build.set_defaults(func=cmd_build)
@@ -57,6 +64,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                 formats,
                 args.closed_days,
                 args.today or dt.date.today(),
+                audience=args.audience,
+                hide_drafts=args.hide_drafts,
             )
         )
     except GitLabError as exc:

@@ -29,7 +29,7 @@ def render(deck: model.Deck, out: Path, formats: set[str], settings: Settings) -
         )
         (out / "index.html").write_text(html, encoding="utf-8")
         written["html"] = str(out / "index.html")
-        written["html_slides"] = len(deck.objectives) + 7
+        written["html_slides"] = len(deck.objectives) + 2 + len(deck.tail_slides)
     if "pptx" in formats:
         written["pptx_slides"] = pptx.write(deck, out / "deck.pptx")
         written["pptx"] = str(out / "deck.pptx")
@@ -44,6 +44,9 @@ async def build(
     formats: set[str],
     closed_days: int,
     today: dt.date,
+    *,
+    audience: str = "customer",
+    hide_drafts: bool = False,
 ) -> dict[str, Any]:
     """Read, lay out and write one group's deck; returns what was written and what it cost."""
     started = time.perf_counter()
@@ -56,7 +59,14 @@ async def build(
         plan = await read_plan(gl, group, config.lint.labels.objective, step)
     progress.step(1, 3, "lint and lay out")
     deck = model.build(
-        group, plan.name, plan.objectives, config=config.lint, today=today, closed_days=closed_days
+        group,
+        plan.name,
+        plan.objectives,
+        config=config.lint,
+        today=today,
+        closed_days=closed_days,
+        audience=audience,
+        hide_drafts=hide_drafts,
     )
     progress.step(2, 3, "render")
     written = render(deck, out, formats, settings)

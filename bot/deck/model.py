@@ -53,6 +53,11 @@ class ObjectiveView:
     warnings: int
 
     @property
+    def draft(self) -> bool:
+        """Unfinished (errors against the template): marked "Draft" before the customer sees it."""
+        return self.errors > 0
+
+    @property
     def progress(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
@@ -100,6 +105,22 @@ class Deck:
     plan_findings: list[Finding] = field(default_factory=list)
     closed_days: int = 90
     horizon_days: int = 30
+    # "customer" (the default) never shows lint findings or rule ids; "internal" adds plan health.
+    audience: str = "customer"
+
+    @property
+    def internal(self) -> bool:
+        return self.audience == "internal"
+
+    @property
+    def tail_slides(self) -> list[str]:
+        """The slides after the objectives, in order; empty ones are left out."""
+        slides = ["timeline"]
+        slides += ["wins"] if self.completed else []
+        slides += ["risks"] if self.risks else []
+        slides += ["next"] if self.next_steps else []
+        slides += ["health"] if self.internal else []
+        return slides
 
     @property
     def status_counts(self) -> dict[str, int]:
@@ -115,7 +136,7 @@ def _status(labels: list[str], prefix: str) -> str:
 
 
 def _people(names: list[str]) -> str:
-    return ", ".join(f"@{n}" for n in names) if names else "Unassigned"
+    return ", ".join(f"@{n}" for n in names) if names else "Owner to be confirmed"
 
 
 def _initiative(child: Initiative, config: LintConfig, today: dt.date) -> InitiativeView:
@@ -183,12 +204,16 @@ def build(
     today: dt.date,
     closed_days: int = 90,
     horizon_days: int = 30,
+    audience: str = "customer",
+    hide_drafts: bool = False,
 ) -> Deck:
-    """The deck for one customer group."""
+    """The deck for one customer group; *hide_drafts* leaves unfinished objectives out."""
     open_ = [o for o in objectives if o.state == "opened"]
-    findings = [
-        lint_objective(o, config, today) for o in open_
-    ]  # once: the slides and plan health share them
+    # Linted once: the slides (draft marks) and the internal plan health share the findings.
+    findings = [lint_objective(o, config, today) for o in open_]
+    if hide_drafts:
+        kept = [n for n, f in enumerate(findings) if not any(x.severity == "error" for x in f)]
+        open_, findings = [open_[n] for n in kept], [findings[n] for n in kept]
     deck = Deck(
         customer=customer,
         group=group,
@@ -196,6 +221,7 @@ def build(
         closed_days=closed_days,
         horizon_days=horizon_days,
         objectives=[_objective(o, findings[n], config, today) for n, o in enumerate(open_)],
+        audience=audience,
     )
     since = today - dt.timedelta(days=closed_days)
     for o in objectives:

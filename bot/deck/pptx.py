@@ -169,9 +169,11 @@ class _Builder:
             self.table(slide, ["Objective", "Status", "Owner", "Due", "Initiatives done"], rows, Inches(4.6))
 
     def objective(self, n: int, o: ObjectiveView) -> None:
-        slide = self.slide(f"Objective {n} of {len(self.deck.objectives)}", _short(o.title, 80))
+        kicker = f"Objective {n} of {len(self.deck.objectives)}" + (" · Draft" if o.draft else "")
+        slide = self.slide(kicker, _short(o.title, 80))
         meta = (
-            f"{o.status} · Owner {o.owner} · "
+            ("Draft, still being agreed · " if o.draft else "")
+            + f"{o.status} · Owner {o.owner} · "
             + (f"From {o.start} · " if o.start else "")
             + f"Due {o.due or 'not set'} · Outcome {o.outcome_label} · {o.done}/{o.total} initiatives done"
         )
@@ -191,7 +193,7 @@ class _Builder:
         self.heading(slide, "SUCCESS CRITERIA", LEFT, Inches(3.9), Inches(5.7))
         self.bullets(
             slide,
-            [_short(c, 150) for c in o.criteria[:5]] or ["To be agreed."],
+            [_short(c, 150) for c in o.criteria[:5]] or ["Success criteria still being agreed."],
             LEFT,
             Inches(4.25),
             Inches(5.7),
@@ -306,19 +308,14 @@ def write(deck: Deck, path: Path) -> int:
     for n, objective in enumerate(deck.objectives, start=1):
         b.objective(n, objective)
     b.timeline()
-    b.items(
-        "Wins",
-        f"Completed in the last {deck.closed_days} days",
-        deck.completed,
-        "Nothing closed in this period yet.",
-    )
-    b.items("Risks", "What needs attention", deck.risks, "No objective is at risk and nothing is overdue.")
-    b.items(
-        "Next steps",
-        f"Due in the next {deck.horizon_days} days",
-        deck.next_steps,
-        f"No initiative falls due in the next {deck.horizon_days} days.",
-    )
-    b.health()
+    # Empty slides are left out; plan health is for the account team's internal deck only.
+    if deck.completed:
+        b.items("Wins", f"Completed in the last {deck.closed_days} days", deck.completed, "")
+    if deck.risks:
+        b.items("Risks", "What needs attention", deck.risks, "")
+    if deck.next_steps:
+        b.items("Next steps", f"Due in the next {deck.horizon_days} days", deck.next_steps, "")
+    if deck.internal:
+        b.health()
     b.prs.save(str(path))
     return b.count

@@ -24,6 +24,17 @@ COLORS = {
 }
 
 
+LEGEND = 26
+LEGEND_ITEMS = (
+    ("On Track", COLORS["on-track"]),
+    ("Watchpoint", COLORS["watch"]),
+    ("Concern", COLORS["concern"]),
+    ("Not started", COLORS["not-started"]),
+    ("Initiative", COLORS["initiative"]),
+    ("Initiative done", COLORS["initiative-done"]),
+)
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -35,38 +46,43 @@ class Bar:
 
 
 def bars(deck: Deck) -> list[Bar]:
-    """One bar per open objective, with its initiatives beneath it."""
+    """One bar per open objective with its dated initiatives beneath it; dates are never invented.
+
+    An objective with only a due date is a milestone at that date; with neither date it is not
+    drawn (see ``unscheduled``); an initiative without a due date is not drawn either.
+    """
     rows: list[Bar] = []
     for o in deck.objectives:
-        kids = [c for c in o.initiatives if c.due or c.start]
-        starts = [d for d in [o.start, *(c.start for c in kids)] if d]
-        ends = [d for d in [o.due, *(c.due for c in kids)] if d]
-        start = min(starts) if starts else (min(ends) if ends else deck.today)
-        end = o.due or (max(ends) if ends else start)
+        if o.due is None and o.start is None:
+            continue
+        end = o.due or o.start
+        assert end is not None
+        start = o.start or end
         rows.append(
-            Bar(
-                o.title,
-                min(start, end),
-                end,
-                COLORS.get(o.status_class, COLORS["none"]),
-                0,
-                o.start is None and o.due is None,
-            )
+            Bar(o.title, min(start, end), end, COLORS.get(o.status_class, COLORS["none"]), 0, o.start is None)
         )
         for c in o.initiatives:
-            c_end = c.due or end
-            c_start = c.start or min(start, c_end)
+            if c.due is None:
+                continue
+            c_start = c.start or c.due
             rows.append(
                 Bar(
                     c.title,
-                    min(c_start, c_end),
-                    c_end,
+                    min(c_start, c.due),
+                    c.due,
                     COLORS["initiative-done" if c.done else "initiative"],
                     1,
-                    c.due is None,
+                    c.start is None,
                 )
             )
     return rows
+
+
+def unscheduled(deck: Deck) -> list[str]:
+    """What has no date yet: listed under "Not yet scheduled", never drawn with a borrowed date."""
+    items = [o.title for o in deck.objectives if o.due is None and o.start is None]
+    items += [c.title for o in deck.objectives for c in o.initiatives if c.due is None and not c.done]
+    return items
 
 
 def _months(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -95,7 +111,8 @@ def render(deck: Deck) -> str:
     last = max(max(r.end for r in rows), deck.today) + dt.timedelta(days=14)
     span = max(1, (last - first).days)
     plot = WIDTH - LABEL_WIDTH - 20
-    height = TOP + ROW * len(rows) + 20
+    later = unscheduled(deck)
+    height = TOP + ROW * len(rows) + 20 + LEGEND + (18 if later else 0)
 
     def x(day: dt.date) -> float:
         return LABEL_WIDTH + plot * (day - first).days / span
@@ -142,5 +159,17 @@ def render(deck: Deck) -> str:
         'stroke-width="2" stroke-dasharray="4 3"/>'
     )
     out.append(f'<text x="{today + 4:.1f}" y="{height - 2}" font-size="11" fill="#c0392b">Today</text>')
+    y = TOP + ROW * len(rows) + 24
+    x0 = 12
+    for label, color in LEGEND_ITEMS:
+        out.append(f'<rect x="{x0}" y="{y}" width="12" height="12" rx="2" fill="{color}"/>')
+        out.append(f'<text x="{x0 + 17}" y="{y + 10}" font-size="11" fill="#1d2733">{escape(label)}</text>')
+        x0 += 22 + 7 * len(label)
+    out.append(f'<path d="M{x0 + 6} {y} l6 6 -6 6 -6 -6 z" fill="#5b6b7a"/>')
+    out.append(f'<text x="{x0 + 17}" y="{y + 10}" font-size="11" fill="#1d2733">due date only</text>')
+    if later:
+        text = "Not yet scheduled: " + ", ".join(_short(t, 40) for t in later[:8])
+        text += f" and {len(later) - 8} more" if len(later) > 8 else ""
+        out.append(f'<text x="12" y="{y + 30}" font-size="11" fill="#5b6b7a">{escape(text)}</text>')
     out.append("</svg>")
     return "\n".join(out)
