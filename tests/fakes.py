@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from bot.gitlab.api import Page, connection_at
+from bot.gitlab.api import Page, pages
 
 Answer = Callable[[dict[str, Any]], Any]
 
@@ -31,15 +31,10 @@ class FakeGitLab:
         self.calls.append((name, variables))
         return self.answers[name](variables)
 
-    async def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
-        after: str | None = None
-        while True:
-            data = await self.graphql(query, **variables, after=after)
-            page = Page(data, connection_at(data, path))
-            yield page
-            if not page.has_next:
-                return
-            after = page.end_cursor
+    def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
+        """Each page of the connection at *path* (see ``bot.gitlab.api.pages``); ``"@HIERARCHY"``
+        picks a widget by its type."""
+        return pages(self.graphql, query, path, **variables)
 
     async def create_note(self, noteable_id: str, body: str, *, internal: bool = False) -> dict[str, Any]:
         self.calls.append(("CreateNote", {"id": noteable_id, "internal": internal}))

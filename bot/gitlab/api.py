@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,3 +57,21 @@ class GitLabAPI(Protocol):
     async def get_all(self, url: str, params: dict[str, Any] | None = None) -> list[Any]: ...
 
     async def post(self, url: str, data: Any) -> Any: ...
+
+
+async def pages(
+    graphql: Callable[..., Awaitable[Any]], query: str, path: list[str], **variables: Any
+) -> AsyncIterator[Page]:
+    """The one GraphQL page loop: follow ``pageInfo.endCursor`` of the connection at *path*.
+
+    One request per page; the document takes the cursor as ``$after``. A null on the path
+    (a namespace the token cannot see…) ends the loop after yielding that page.
+    """
+    after: str | None = None
+    while True:
+        data = await graphql(query, **variables, after=after)
+        page = Page(data, connection_at(data, path))
+        yield page
+        if not page.has_next:
+            return
+        after = page.end_cursor

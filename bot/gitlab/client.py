@@ -16,7 +16,7 @@ import gidgetlab.aiohttp
 from gidgetlab.exceptions import GitLabException, GraphQLException, HTTPException, QueryError
 
 from bot import __version__, log
-from bot.gitlab.api import Page, connection_at
+from bot.gitlab.api import Page, pages
 from bot.gitlab.documents import CREATE_NOTE, DESTROY_NOTE, UPDATE_NOTE
 from bot.retry import backoff
 from bot.settings import Settings
@@ -260,21 +260,10 @@ class GitLabClient:
         finally:
             _idempotent.reset(token)
 
-    async def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
-        """The one GraphQL page loop: follow ``pageInfo.endCursor`` of the connection at *path*.
-
-        One request per page; the document takes the cursor as ``$after``. A null on the path
-        (a namespace the token cannot see…) ends the loop after yielding that page. A path step
-        ``"@HIERARCHY"`` picks the widget of that type from a ``widgets`` list.
-        """
-        after: str | None = None
-        while True:
-            data = await self.graphql(query, **variables, after=after)
-            page = Page(data, connection_at(data, path))
-            yield page
-            if not page.has_next:
-                return
-            after = page.end_cursor
+    def graphql_pages(self, query: str, path: list[str], **variables: Any) -> AsyncIterator[Page]:
+        """Each page of the connection at *path* (see ``bot.gitlab.api.pages``); ``"@HIERARCHY"``
+        picks a widget by its type."""
+        return pages(self.graphql, query, path, **variables)
 
     async def create_note(self, noteable_id: str, body: str, *, internal: bool = False) -> dict[str, Any]:
         """``createNote`` on a work item (epics included); the caller keeps to the notes limit.

@@ -6,6 +6,7 @@ here, and asks the registry (``ctx.jobs.new("objective", …)``) for a job of an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,3 +99,24 @@ async def tracked_groups(config: FileConfig, store: Store) -> list[str]:
     if config.groups:
         return [g.path for g in config.groups]
     return sorted(await store.get_values(SEEN_GROUPS))
+
+
+# The store's name for GitLab's notes_create limit (per user, so shared by every replica).
+NOTES_LIMIT = "gitlab-notes-create"
+
+
+async def reserve_note(ctx: Context) -> None:
+    """Take one of the bot's new-note slots, shared by every replica, or reschedule the job.
+
+    A margin on the window: a note counted here at t reaches GitLab a little later, and the
+    next one must not arrive inside GitLab's window even when it travels faster.
+    """
+    window = ctx.settings.notes_window_seconds
+    free_at = await ctx.store.take_rate(
+        NOTES_LIMIT,
+        limit=ctx.settings.notes_per_minute,
+        window=window + max(1.0, window / 20),
+        now=time.time(),
+    )
+    if free_at is not None:
+        raise Reschedule(free_at, "notes limit reached")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 from typing import Any
 
 from bot import log
@@ -19,7 +18,7 @@ from bot.core.dates import DATE_RULES
 from bot.core.model import Finding, Objective
 from bot.gitlab.api import GitLabAPI
 from bot.gitlab.mapping import comments
-from bot.jobs.context import Context, Reschedule
+from bot.jobs.context import Context, reserve_note
 from bot.templating import environment
 
 logger = log.get(__name__)
@@ -28,7 +27,6 @@ DATE_FINDINGS = "date-findings"  # work item id -> the date rules last seen on i
 NUDGED = "nudged"  # work item id -> the day of its last nudge
 NUDGE_MARK = "<!-- success-plan-bot:nudge {day} -->"
 _NUDGE_RE = re.compile(r"<!-- success-plan-bot:nudge (\d{4}-\d{2}-\d{2}) -->")
-NOTES_LIMIT = "gitlab-notes-create"  # the same limit as the guidance comment's
 
 
 def _recent_nudge(node: dict[str, Any], since: dt.date, bot: str | None) -> str | None:
@@ -80,15 +78,7 @@ async def _post(
     fresh: list[Finding],
     today: dt.date,
 ) -> str:
-    window = ctx.settings.notes_window_seconds
-    free_at = await ctx.store.take_rate(
-        NOTES_LIMIT,
-        limit=ctx.settings.notes_per_minute,
-        window=window + max(1.0, window / 20),
-        now=time.time(),
-    )
-    if free_at is not None:
-        raise Reschedule(free_at, "notes limit reached")
+    await reserve_note(ctx)
     mentions = " ".join(f"@{name}" for name in objective.assignees if re.fullmatch(r"[\w.-]+", name))
     body = (
         environment(ctx.settings.templates_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from bot import log
@@ -17,16 +16,13 @@ from bot.gitlab.documents import COMMENTS_QUERY, OBJECTIVE_QUERY, PARENT_QUERY
 from bot.gitlab.mapping import comments, is_epic, parent_of, to_objective
 from bot.gitlab.plans import complete_children
 from bot.jobs import history
-from bot.jobs.context import Context, Outcome, Registry, Reschedule
+from bot.jobs.context import Context, Outcome, Registry, reserve_note
 from bot.jobs.deckwatch import COMMENT_DIGESTS, note_changes
 from bot.jobs.nudge import nudge_if_due
 from bot.store.base import Job, NewJob
 from bot.templating import environment
 
 logger = log.get(__name__)
-
-# The store's name for GitLab's notes_create limit (per user, so shared by every replica).
-NOTES_LIMIT = "gitlab-notes-create"
 
 
 def objective_job(
@@ -102,17 +98,7 @@ async def create_once(
     and a note with the bot's marker is adopted; only when there is none does the job fail and
     try again later (from the start, reading the epic again).
     """
-    # A margin on the window: a note counted here at t reaches GitLab a little later, and the
-    # next one must not arrive inside GitLab's window even when it travels faster.
-    window = ctx.settings.notes_window_seconds
-    free_at = await ctx.store.take_rate(
-        NOTES_LIMIT,
-        limit=ctx.settings.notes_per_minute,
-        window=window + max(1.0, window / 20),
-        now=time.time(),
-    )
-    if free_at is not None:
-        raise Reschedule(free_at, "notes limit reached")
+    await reserve_note(ctx)
     try:
         return await gl.create_note(noteable_id, body, internal=internal)
     except UncertainWrite:
