@@ -96,7 +96,7 @@ async def test_the_internal_deck_adds_plan_health_for_the_account_team(
     assert "Plan health" in html and html.count('<section class="slide') == result["html_slides"] == 5
     prs = Presentation(str(tmp_path / "deck.pptx"))
     last = "\n".join(s.text_frame.text for s in prs.slides[-1].shapes if s.has_text_frame)
-    assert last.strip().startswith("PLAN HEALTH")
+    assert "PLAN HEALTH" in last and prs.slides[-1].shapes.title.text == "How complete the plan is"
     hidden = await build(
         settings_for(sim), FileConfig(), "am/acme", tmp_path / "h", {"html"}, 90, TODAY, hide_drafts=True
     )
@@ -232,3 +232,12 @@ def test_ci_template_publishes_the_deck_with_gitlab_pages() -> None:
     command = job["script"][-1]
     assert command.startswith("success-plan-bot deck build") and "--out public" in command
     assert ci["variables"]["BOT_GITLAB_URL"] == "$CI_SERVER_URL"
+
+
+async def test_every_pptx_slide_has_a_title_and_objective_slides_have_notes(built: dict[str, Any]) -> None:
+    prs = Presentation(str(built["out"] / "deck.pptx"))
+    titles = [slide.shapes.title.text if slide.shapes.title is not None else None for slide in prs.slides]
+    assert all(titles) and "Reduce cycle time for payments" in titles
+    objective = prs.slides[titles.index("Reduce cycle time for payments")]
+    notes = objective.notes_slide.notes_text_frame.text
+    assert notes.startswith("Reduce cycle time for payments") and "No criteria agreed yet." in notes

@@ -8,6 +8,7 @@ from pathlib import Path
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
+from pptx.enum.text import PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Length, Pt
 
@@ -37,7 +38,9 @@ class _Builder:
         self.count = 0
 
     def slide(self, kicker: str, title: str) -> Slide:
-        slide: Slide = self.prs.slides.add_slide(self.prs.slide_layouts[6])  # blank
+        # "Title Only": a real title placeholder, so the outline, accessibility checkers and
+        # screen readers see each slide's title.
+        slide: Slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])
         self.count += 1
         band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(0), Emu(0), W, Inches(0.1))
         band.fill.solid()
@@ -54,7 +57,22 @@ class _Builder:
             color=BRAND,
             bold=True,
         )
-        self.text(slide, title, LEFT, Inches(0.8), Inches(12), Inches(0.8), size=28, bold=True)
+        placeholder = slide.shapes.title
+        assert placeholder is not None
+        placeholder.left, placeholder.top, placeholder.width, placeholder.height = (
+            LEFT,
+            Inches(0.8),
+            Inches(12),
+            Inches(0.8),
+        )
+        frame = placeholder.text_frame
+        frame.word_wrap = True
+        frame.text = title
+        for paragraph in frame.paragraphs:
+            paragraph.alignment = PP_ALIGN.LEFT
+            for run in paragraph.runs:
+                run.font.size, run.font.bold = Pt(28), True
+                run.font.color.rgb = INK
         self.text(
             slide,
             f"{self.deck.customer} · Success plan · {self.deck.today}",
@@ -171,6 +189,17 @@ class _Builder:
     def objective(self, n: int, o: ObjectiveView) -> None:
         kicker = f"Objective {n} of {len(self.deck.objectives)}" + (" · Draft" if o.draft else "")
         slide = self.slide(kicker, _short(o.title, 80))
+        # For the presenter: the criteria in full and the latest update.
+        notes = [f"{o.title} — {o.status}, owner {o.owner}, due {o.due or 'not set'}."]
+        notes += (
+            ["Success criteria:", *(f"• {c}" for c in o.criteria)]
+            if o.criteria
+            else ["No criteria agreed yet."]
+        )
+        notes += [f"Latest update: {o.latest_update}"] if o.latest_update else []
+        frame = slide.notes_slide.notes_text_frame
+        if frame is not None:
+            frame.text = "\n".join(notes)
         meta = (
             ("Draft, still being agreed · " if o.draft else "")
             + f"{o.status} · Owner {o.owner} · "
