@@ -1,6 +1,7 @@
-"""Deck build time and GraphQL requests for a plan of 100 objectives x 10 initiatives, through the simulator.
+"""Deck build time and GraphQL requests through the simulator, for two plan shapes.
 
-Run: ``python -m bench.deck``. Goals: under 5 s, at most 3 GraphQL requests per 100 items.
+Run: ``python -m bench.deck``. Goals: 100 objectives x 10 initiatives under 5 s; 200 x 5, HTML and
+PPTX, in at most 2 s; at most 3 GraphQL requests per 100 items.
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ def plan(objectives: int, initiatives: int) -> dict[str, Any]:
     }
 
 
-async def main() -> None:
+async def run(objectives: int, initiatives: int) -> tuple[float, dict[str, Any], int]:
+    """One deck build through the simulator: wall time, the build's result, GraphQL requests."""
     port = free_port()
-    app = make_app(GitLab(f"http://127.0.0.1:{port}"), plan(100, 10))
+    app = make_app(GitLab(f"http://127.0.0.1:{port}"), plan(objectives, initiatives))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -81,14 +83,23 @@ async def main() -> None:
     finally:
         await runner.cleanup()
     graphql = [r for r in app[CONTROL].requests if r["path"] == "/api/graphql"]
-    items = result["items"]
+    return elapsed, result, len(graphql)
+
+
+async def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(
-        f"deck build of {result['objectives']} objectives / {items} items: {elapsed:.2f} s "
-        f"(HTML {result['html_slides']} slides, PPTX {result['pptx_slides']} slides), "
-        f"{len(graphql)} GraphQL requests = {100 * len(graphql) / items:.2f} per 100 items "
-        "(simulator in the same process)"
-    )
+    for objectives, initiatives, goal in ((100, 10, 5.0), (200, 5, 2.0)):
+        # Best of three: this machine's speed varies between runs.
+        runs = [await run(objectives, initiatives) for _ in range(3)]
+        elapsed, result, graphql = min(runs, key=lambda r: r[0])
+        items = result["items"]
+        print(
+            f"{objectives} x {initiatives}: deck build of {items} items in {elapsed:.2f} s "
+            f"(render {result['render_seconds']:.2f} s, goal {goal:.0f} s; "
+            f"HTML {result['html_slides']} slides, PPTX {result['pptx_slides']} slides), "
+            f"{graphql} GraphQL requests = {100 * graphql / items:.2f} per 100 items "
+            "(simulator in the same process)"
+        )
 
 
 if __name__ == "__main__":

@@ -241,3 +241,34 @@ async def test_every_pptx_slide_has_a_title_and_objective_slides_have_notes(buil
     objective = prs.slides[titles.index("Reduce cycle time for payments")]
     notes = objective.notes_slide.notes_text_frame.text
     assert notes.startswith("Reduce cycle time for payments") and "No criteria agreed yet." in notes
+
+
+def test_pptx_tables_use_the_deck_colours_and_size_columns_to_their_text(tmp_path: Path) -> None:
+    from bot.deck import pptx as deckpptx
+
+    base = from_markdown((DATA / "objectives" / "good-cycle-time.md").read_text(), "good-cycle-time")
+    long_title = "Migrate every payments service build from the legacy Jenkins farm to GitLab runners"
+    child = Initiative(title=long_title, due_date=TODAY, assignees=["li.wei"], labels=[])
+    objectives = [
+        base.model_copy(update={"title": f"{base.title} {n}", "children": [child]}) for n in range(12)
+    ]
+    deck = deckmodel.build("acme", "Acme", objectives, config=LintConfig(), today=TODAY)
+    path = tmp_path / "deck.pptx"
+    deckpptx.write(deck, path)
+    prs = Presentation(str(path))
+    # The theme carries the brand colour, so PowerPoint's table style draws the header in it.
+    theme = prs.slide_master.part.part_related_by(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
+    )
+    assert b'<a:accent1><a:srgbClr val="4B3A8F"/></a:accent1>' in theme.blob
+    # Notes slides are named by a counter: one distinct part per objective slide.
+    notes = {slide.notes_slide.part.partname for slide in prs.slides if slide.has_notes_slide}
+    assert len(notes) == len(deck.objectives) == 12
+    slide = prs.slides[1]
+    frame = next(shape for shape in slide.shapes if shape.has_table)
+    table = frame.table
+    widths = [column.width for column in table.columns]
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header == ["Initiative", "DRI", "Due", "Status"]
+    assert widths[0] > 2 * widths[2], "the initiative title column is wider than the date column"
+    assert abs(sum(widths) - frame.width) < 10 * len(widths)

@@ -69,7 +69,9 @@ async def build(
         hide_drafts=hide_drafts,
     )
     progress.step(2, 3, "render")
+    rendering = time.perf_counter()
     written = render(deck, out, formats, settings)
+    render_seconds = time.perf_counter() - rendering
     progress.step(3, 3, "done")
     progress.finish()
     return {
@@ -78,4 +80,5 @@ async def build(
         "items": plan.items,
         "graphql_requests": plan.requests,
         "seconds": round(time.perf_counter() - started, 3),
+        "render_seconds": round(render_seconds, 3),
     }
