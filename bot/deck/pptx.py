@@ -2,53 +2,25 @@
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import pptx as pptx_package
-from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import PP_ALIGN
-from pptx.opc.packuri import PackURI
-from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Length, Pt
 
 from bot.deck.model import Deck, Item, ObjectiveView
+from bot.deck.pptxbase import THEME_COLORS, new_presentation
 from bot.deck.timeline import COLORS, bars
 
-INK, MUTED, BRAND = (RGBColor.from_string(c) for c in ("1D2733", "5B6B7A", "4B3A8F"))
-# The theme's colours, so PowerPoint's own table style and colour pickers use the deck's palette.
-THEME_COLORS = {"dk2": "1D2733", "accent1": "4B3A8F", "hlink": "4B3A8F"}
+INK, MUTED, BRAND = (
+    RGBColor.from_string(c) for c in (THEME_COLORS["dk2"], "5B6B7A", THEME_COLORS["accent1"])
+)
 W, H = Inches(13.333), Inches(7.5)
 LEFT = Inches(0.7)
 FULL_WIDTH = Inches(11.9)
-
-
-def _base() -> io.BytesIO:
-    """python-pptx's blank template with the deck's colours in its theme (edited in the zip)."""
-    template = Path(pptx_package.__file__).parent / "templates" / "default.pptx"
-    out = io.BytesIO()
-    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "ppt/theme/theme1.xml":
-                text = data.decode("utf-8")
-                for slot, color in THEME_COLORS.items():
-                    text = re.sub(
-                        rf"<a:{slot}>.*?</a:{slot}>",
-                        f'<a:{slot}><a:srgbClr val="{color}"/></a:{slot}>',
-                        text,
-                        count=1,
-                    )
-                data = text.encode("utf-8")
-            dst.writestr(item, data)
-    out.seek(0)
-    return out
 
 
 def _column_shares(header: list[str], rows: list[list[str]]) -> list[float]:
@@ -67,35 +39,12 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _number_parts_in_order(prs: PresentationType) -> None:
-    """Name new parts (notes slides) by counting instead of walking the whole package each time.
-
-    python-pptx finds the next free part name by visiting every part, so a deck of n objective
-    slides with notes costs O(n^2); this builder is the package's only writer, so after the first
-    look-up per name template a counter gives the same names.
-    """
-    package = prs.part.package
-    lookup = package.next_partname
-    last: dict[str, int] = {}
-
-    def next_partname(tmpl: str) -> PackURI:
-        if tmpl not in last:
-            name = lookup(tmpl)
-            last[tmpl] = int(name[len(tmpl.split("%d")[0]) :].split(".")[0])
-            return name
-        last[tmpl] += 1
-        return PackURI(tmpl % last[tmpl])
-
-    package.next_partname = next_partname  # type: ignore[method-assign]
-
-
 class _Builder:
     def __init__(self, deck: Deck) -> None:
         self.deck = deck
-        self.prs = Presentation(_base())
+        self.prs = new_presentation()
         self.prs.slide_width, self.prs.slide_height = W, H
         self.count = 0
-        _number_parts_in_order(self.prs)
 
     def slide(self, kicker: str, title: str) -> Slide:
         # "Title Only": a real title placeholder, so the outline, accessibility checkers and
@@ -208,7 +157,7 @@ class _Builder:
         for n, share in enumerate(_column_shares(header, rows)):
             table.columns[n].width = Emu(int(width * share))
         # The default table style ("Medium Style 2 - Accent 1") draws the header and the bands
-        # from the theme's accent colour, which _base() sets to the deck's brand colour.
+        # from the theme's accent colour, which pptxbase sets to the deck's brand colour.
         for row, values in zip(table.rows, [header, *rows], strict=True):
             for cell, value in zip(row.cells, values, strict=True):
                 run = cell.text_frame.paragraphs[0].add_run()
