@@ -272,3 +272,95 @@ def test_pptx_tables_use_the_deck_colours_and_size_columns_to_their_text(tmp_pat
     assert header == ["Initiative", "DRI", "Due", "Status"]
     assert widths[0] > 2 * widths[2], "the initiative title column is wider than the date column"
     assert abs(sum(widths) - frame.width) < 10 * len(widths)
+
+
+SOFFICE = shutil.which("soffice")
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.mark.skipif(
+    not (SOFFICE and PDFTOTEXT) and os.environ.get("CI") != "true",
+    reason="LibreOffice or poppler not installed",
+)
+def test_pptx_renders_in_libreoffice_one_page_per_slide_with_no_text_off_the_slide(tmp_path: Path) -> None:
+    import html
+    import re
+    from collections import Counter
+
+    from bot.deck import pptx as deckpptx
+
+    base = from_markdown((DATA / "objectives" / "good-cycle-time.md").read_text(), "good-cycle-time")
+    long_title = "Reduce the cycle time of every payments service from commit to production " * 2
+    summary = ("The customer wants weekly releases so that fixes reach production before audits. " * 12)[:900]
+    children = [
+        Initiative(title=f"{long_title[:90]} {n}", due_date=TODAY, assignees=["li.wei"], labels=[])
+        for n in range(9)
+    ]
+    long_one = base.model_copy(
+        update={
+            "title": long_title.strip(),
+            "description": base.description + "\n" + summary,
+            "children": children,
+        }
+    )
+    deck = deckmodel.build(
+        "acme", "Acme", [base, long_one], config=LintConfig(), today=TODAY, audience="internal"
+    )
+    path = tmp_path / "deck.pptx"
+    slides = deckpptx.write(deck, path)
+    profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
+    subprocess.run(
+        [
+            SOFFICE or "soffice",
+            profile,
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    bbox = subprocess.run(
+        [PDFTOTEXT or "pdftotext", "-bbox", str(tmp_path / "deck.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, re.S)
+    assert len(pages) == slides == len(Presentation(str(path)).slides)
+    # LibreOffice leaves text that runs off the page out of the PDF, so each slide's words must all
+    # be there, and inside the page.
+    for number, (slide, (width, height, body)) in enumerate(
+        zip(Presentation(str(path)).slides, pages, strict=True), start=1
+    ):
+        words = re.findall(
+            r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<', body
+        )
+        outside = [
+            w[4]
+            for w in words
+            if min(map(float, w[:4])) < 0 or float(w[2]) > float(width) or float(w[3]) > float(height)
+        ]
+        assert outside == [], f"slide {number}: text off the slide: {outside[:5]}"
+        # Compared character by character: LibreOffice wraps at hyphens, splitting dates into two words.
+        expected = Counter(
+            char
+            for shape in slide.shapes
+            for frame in _text_frames(shape)
+            for char in frame.text
+            if not char.isspace()
+        )
+        missing = expected - Counter(char for w in words for char in html.unescape(w[4]))
+        assert not missing, f"slide {number}: {sum(missing.values())} characters not on the page"
+
+
+def _text_frames(shape: Any) -> list[Any]:
+    if shape.has_text_frame:
+        return [shape.text_frame]
+    if getattr(shape, "has_table", False):
+        return [cell.text_frame for row in shape.table.rows for cell in row.cells]
+    return []
