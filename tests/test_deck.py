@@ -364,3 +364,48 @@ def _text_frames(shape: Any) -> list[Any]:
     if getattr(shape, "has_table", False):
         return [cell.text_frame for row in shape.table.rows for cell in row.cells]
     return []
+
+
+@pytest.mark.skipif(not CHROMIUM and os.environ.get("CI") != "true", reason="Chromium is not installed")
+@pytest.mark.parametrize("window", [(1366, 650), (1280, 720), (1920, 1080)])
+async def test_every_html_slide_fits_the_window_whole_and_fills_it(
+    built: dict[str, Any], tmp_path: Path, window: tuple[int, int]
+) -> None:
+    from PIL import Image
+
+    assert CHROMIUM, "CI must have Chromium (.ci/run installs Debian's chromium)"
+    width, height = window
+    index = built["out"] / "index.html"
+    for n in range(1, built["html_slides"] + 1):
+        shot = tmp_path / f"slide-{n}.png"
+        subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={tmp_path / f'profile-{n}'}",
+                "--hide-scrollbars",
+                f"--window-size={width},{height}",
+                "--virtual-time-budget=5000",  # past the navigation's fade
+                f"--screenshot={shot}",
+                f"file://{index}#{n}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        image = Image.open(shot).convert("L")
+        assert image.size == window
+        # The slide is the white rectangle on the grey page: whole (its 16:9 shape, not cut
+        # by the window) and as large as the window allows.
+        box = image.point(lambda v: 255 if v >= 253 else 0).getbbox()
+        assert box is not None, f"slide {n} is not on screen at {window}"
+        left, top, right, bottom = box
+        shown_w, shown_h = right - left, bottom - top
+        assert abs(shown_w / shown_h - 1280 / 720) < 0.03, f"slide {n} is cut at {window}: {box}"
+        assert max(shown_w / width, shown_h / height) > 0.97, f"slide {n} does not fill {window}: {box}"
