@@ -141,6 +141,8 @@ def test_deck_model_picks_completed_risks_and_next_steps() -> None:
     assert next(i for i in deck.risks if i.title == sast.title).detail.startswith("Status: Watchpoint")
     assert [(i.title, i.when) for i in deck.next_steps] == [("Soon", TODAY + dt.timedelta(days=10))]
     assert deck.objectives[0].progress == 0 and deck.objectives[0].total == 2
+    # The newest dated entry under "Updates", not the order they were written in.
+    assert deck.objectives[0].last_update == dt.date(2026, 11, 2)
     assert deck.plan_findings == []
 
 
@@ -270,6 +272,14 @@ def test_pptx_tables_use_the_deck_colours_and_size_columns_to_their_text(tmp_pat
     widths = [column.width for column in table.columns]
     header = [cell.text for cell in table.rows[0].cells]
     assert header == ["Initiative", "DRI", "Due", "Status"]
+    texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+    assert any("Last update 2026-11-02" in text for text in texts)
+    assert "Latest update: 2026-11-02: pipelines for 6 of 9" in slide.notes_slide.notes_text_frame.text
+    # The HTML deck shows the same date.
+    from bot.deck.build import render
+
+    render(deck, tmp_path / "site", {"html"}, Settings(_env_file=None))
+    assert "Last update <b>2026-11-02</b>" in (tmp_path / "site" / "index.html").read_text()
     assert widths[0] > 2 * widths[2], "the initiative title column is wider than the date column"
     assert abs(sum(widths) - frame.width) < 10 * len(widths)
 

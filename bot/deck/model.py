@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.core.catalogue import RULES
 from bot.core.checks import lint_objective, lint_plan
 from bot.core.config import LintConfig
-from bot.core.description import latest_entry, parse, strip_placeholders
+from bot.core.description import dated_blocks, latest_entry, parse, strip_placeholders
 from bot.core.model import Finding, Initiative, Objective
 
 STATUS_CLASS = {
@@ -51,6 +51,8 @@ class ObjectiveView:
     total: int
     errors: int
     warnings: int
+    # The date of the newest dated entry under "Updates": when the plan last said where it stands.
+    last_update: dt.date | None = None
 
     @property
     def draft(self) -> bool:
@@ -161,6 +163,7 @@ def _objective(o: Objective, findings: list[Finding], config: LintConfig, today:
     criteria = description.section(config.headings.criteria)
     updates = description.section(config.headings.updates)
     latest = strip_placeholders(latest_entry(updates)) if updates is not None else ""
+    dated = dated_blocks(updates) if updates is not None else []
     owner = _people(o.assignees)
     if not o.assignees:
         owner_line = next(
@@ -192,6 +195,7 @@ def _objective(o: Objective, findings: list[Finding], config: LintConfig, today:
         total=len(children),
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity == "warning"),
+        last_update=max(day for day, _ in dated) if dated else None,
     )
 
 

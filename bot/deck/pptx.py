@@ -217,6 +217,7 @@ class _Builder:
             + f"{o.status} · Owner {o.owner} · "
             + (f"From {o.start} · " if o.start else "")
             + f"Due {o.due or 'not set'} · Outcome {o.outcome_label} · {o.done}/{o.total} initiatives done"
+            + (f" · Last update {o.last_update}" if o.last_update else "")
         )
         self.text(
             slide,
