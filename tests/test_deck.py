@@ -29,6 +29,32 @@ DATA = Path(__file__).parent / "data"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _screenshot(url: str, shot: Path, profile: Path, window: tuple[int, int]) -> None:
+    """A headless Chromium screenshot of *url* in a window of that size, after its timers ran."""
+    subprocess.run(
+        [
+            CHROMIUM or "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            f"--window-size={window[0]},{window[1]}",
+            "--virtual-time-budget=5000",  # past the navigation's fade
+            f"--screenshot={shot}",
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def settings_for(sim: TestClient[Any, Any]) -> Settings:
     return Settings(gitlab_url=str(sim.make_url("")).rstrip("/"), gitlab_token="bot-token", _env_file=None)
 
@@ -156,27 +182,7 @@ async def test_every_slide_renders_in_chromium_and_is_not_blank(
     index = built["out"] / "index.html"
     for n in range(1, built["html_slides"] + 1):
         shot = tmp_path / f"slide-{n}.png"
-        subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / f'profile-{n}'}",
-                "--hide-scrollbars",
-                "--window-size=1328,768",
-                f"--screenshot={shot}",
-                f"file://{index}#{n}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        _screenshot(f"file://{index}#{n}", shot, tmp_path / f"profile-{n}", (1328, 768))
         image = Image.open(shot).convert("L").crop((40, 40, 1280, 700))  # inside the slide
         histogram = image.histogram()
         dark = sum(histogram[:160])
@@ -388,27 +394,7 @@ async def test_every_html_slide_fits_the_window_whole_and_fills_it(
     index = built["out"] / "index.html"
     for n in range(1, built["html_slides"] + 1):
         shot = tmp_path / f"slide-{n}.png"
-        subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={tmp_path / f'profile-{n}'}",
-                "--hide-scrollbars",
-                f"--window-size={width},{height}",
-                "--virtual-time-budget=5000",  # past the navigation's fade
-                f"--screenshot={shot}",
-                f"file://{index}#{n}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        _screenshot(f"file://{index}#{n}", shot, tmp_path / f"profile-{n}", window)
         image = Image.open(shot).convert("L")
         assert image.size == window
         # The slide is the white rectangle on the grey page: whole (its 16:9 shape, not cut
