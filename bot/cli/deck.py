@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import log
+from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 from bot.store import open_store
 
@@ -44,7 +45,6 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
 def cmd_build(args: argparse.Namespace) -> int:
     # The deck's renderers (python-pptx) load only for this command.
     from bot.deck.build import build
-    from bot.gitlab.client import GitLabError
 
     settings = load_settings()
     log.configure(args.log_level if hasattr(args, "log_level") else "info")
@@ -54,22 +54,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     if settings.gitlab_token is None:
         raise ConfigError("BOT_GITLAB_TOKEN is not set: deck build reads the plan through GitLab's API")
     config = load_file_config(settings.config)
-    try:
-        result = asyncio.run(
-            build(
-                settings,
-                config,
-                args.group,
-                args.out,
-                formats,
-                args.closed_days,
-                args.today or dt.date.today(),
-                audience=args.audience,
-                hide_drafts=args.hide_drafts,
-            )
+    result = run_against_gitlab(
+        build(
+            settings,
+            config,
+            args.group,
+            args.out,
+            formats,
+            args.closed_days,
+            args.today or dt.date.today(),
+            audience=args.audience,
+            hide_drafts=args.hide_drafts,
         )
-    except GitLabError as exc:
-        raise ConfigError(str(exc)) from None
+    )
     print(
         f"Deck for {args.group}: {result['objectives']} objectives, {result['items']} items, "
         f"{result['graphql_requests']} GraphQL request(s), {result['seconds']} s"

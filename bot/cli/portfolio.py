@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 
 FORMATS = ("html", "csv", "json")
@@ -40,7 +40,6 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from bot.gitlab.client import GitLabError
     from bot.portfolio.build import build
 
     settings = load_settings()
@@ -50,12 +49,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if settings.gitlab_token is None:
         raise ConfigError("BOT_GITLAB_TOKEN is not set: portfolio build reads the plans through GitLab's API")
     config = load_file_config(settings.config)
-    try:
-        result = asyncio.run(
-            build(settings, config, args.group, args.out, formats, args.today or dt.date.today())
-        )
-    except GitLabError as exc:
-        raise ConfigError(str(exc)) from None
+    result = run_against_gitlab(
+        build(settings, config, args.group, args.out, formats, args.today or dt.date.today())
+    )
     print(
         f"Portfolio of {args.group}: {result['groups']} customer groups, {result['objectives']} objectives, "
         f"{result['graphql_requests']} GraphQL request(s), {result['seconds']} s"

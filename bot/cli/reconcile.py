@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from typing import Any
 
 from bot import log
+from bot.cli.gitlabrun import run_against_gitlab
 from bot.progress import Progress
 from bot.settings import ConfigError, load_file_config, load_settings
 from bot.store import open_store
@@ -28,7 +28,7 @@ def add_parser(commands: Any) -> None:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from bot.gitlab.client import GitLabClient, GitLabError
+    from bot.gitlab.client import GitLabClient
     from bot.jobs.reconcile import groups_to_reconcile, parse_duration, reconcile_all
     from bot.service import build_registry
 
@@ -58,10 +58,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    try:
-        reports = asyncio.run(run())
-    except GitLabError as exc:
-        raise ConfigError(str(exc)) from None
+    reports = run_against_gitlab(run())
     if args.format == "json":
         print(json.dumps(reports, indent=2))
     elif not reports:

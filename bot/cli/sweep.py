@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 from typing import Any
 
+from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 from bot.store import open_store
 
@@ -34,7 +34,7 @@ def add_parser(commands: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from bot.gitlab.client import GitLabClient, GitLabError
+    from bot.gitlab.client import GitLabClient
     from bot.jobs.context import Context
     from bot.jobs.sweep import sweep
     from bot.service import build_registry
@@ -55,10 +55,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    try:
-        reports = asyncio.run(run())
-    except GitLabError as exc:
-        raise ConfigError(str(exc)) from None
+    reports = run_against_gitlab(run())
     if args.format == "json":
         print(json.dumps([vars(r) for r in reports], indent=2))
         return 0
