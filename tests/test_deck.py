@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -269,9 +273,10 @@ def test_pptx_tables_use_the_deck_colours_and_size_columns_to_their_text(tmp_pat
         "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
     )
     assert b'<a:accent1><a:srgbClr val="4B3A8F"/></a:accent1>' in theme.blob
-    # Notes slides are named by a counter: one distinct part per objective slide.
-    notes = {slide.notes_slide.part.partname for slide in prs.slides if slide.has_notes_slide}
-    assert len(notes) == len(deck.objectives) == 12
+    # Every objective slide has a notes page of its own (the timeline's says what it left out).
+    noted = [slide for slide in prs.slides if slide.has_notes_slide]
+    assert len({slide.notes_slide.part.partname for slide in noted}) == len(noted)
+    assert all(prs.slides[n].has_notes_slide for n in range(1, 13)) and len(deck.objectives) == 12
     slide = prs.slides[1]
     frame = next(shape for shape in slide.shapes if shape.has_table)
     table = frame.table
@@ -299,10 +304,6 @@ PDFTOTEXT = shutil.which("pdftotext")
     reason="LibreOffice or poppler not installed",
 )
 def test_pptx_renders_in_libreoffice_one_page_per_slide_with_no_text_off_the_slide(tmp_path: Path) -> None:
-    import html
-    import re
-    from collections import Counter
-
     from bot.deck import pptx as deckpptx
 
     base = from_markdown((DATA / "objectives" / "good-cycle-time.md").read_text(), "good-cycle-time")
@@ -324,6 +325,35 @@ def test_pptx_renders_in_libreoffice_one_page_per_slide_with_no_text_off_the_sli
     )
     path = tmp_path / "deck.pptx"
     slides = deckpptx.write(deck, path)
+    pages = _libreoffice_pages(path, tmp_path)
+    assert len(pages) == slides == len(Presentation(str(path)).slides)
+    # LibreOffice leaves text that runs off the page out of the PDF, so each slide's words must all
+    # be there, and inside the page.
+    for number, (slide, (width, height, words)) in enumerate(
+        zip(Presentation(str(path)).slides, pages, strict=True), start=1
+    ):
+        outside = [w.text for w in words if min(w.box) < 0 or w.box[2] > width or w.box[3] > height]
+        assert outside == [], f"slide {number}: text off the slide: {outside[:5]}"
+        # Compared character by character: LibreOffice wraps at hyphens, splitting dates into two words.
+        expected = Counter(
+            char
+            for shape in slide.shapes
+            for frame in _text_frames(shape)
+            for char in frame.text
+            if not char.isspace()
+        )
+        missing = expected - Counter(char for w in words for char in w.text)
+        assert not missing, f"slide {number}: {sum(missing.values())} characters not on the page"
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in points
+
+
+def _libreoffice_pages(path: Path, tmp_path: Path) -> list[tuple[float, float, list[_Word]]]:
+    """The PPTX converted to PDF by LibreOffice, read back as (width, height, words) per page."""
     profile = f"-env:UserInstallation=file://{tmp_path}/lo-profile"
     subprocess.run(
         [
@@ -341,37 +371,106 @@ def test_pptx_renders_in_libreoffice_one_page_per_slide_with_no_text_off_the_sli
         timeout=180,
     )
     bbox = subprocess.run(
-        [PDFTOTEXT or "pdftotext", "-bbox", str(tmp_path / "deck.pdf"), "-"],
+        [PDFTOTEXT or "pdftotext", "-bbox", str(tmp_path / f"{path.stem}.pdf"), "-"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, re.S)
-    assert len(pages) == slides == len(Presentation(str(path)).slides)
-    # LibreOffice leaves text that runs off the page out of the PDF, so each slide's words must all
-    # be there, and inside the page.
-    for number, (slide, (width, height, body)) in enumerate(
-        zip(Presentation(str(path)).slides, pages, strict=True), start=1
+    pages = []
+    for width, height, body in re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', bbox, re.S
     ):
-        words = re.findall(
-            r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<', body
-        )
-        outside = [
-            w[4]
-            for w in words
-            if min(map(float, w[:4])) < 0 or float(w[2]) > float(width) or float(w[3]) > float(height)
+        words = [
+            _Word(html.unescape(w[4]), (float(w[0]), float(w[1]), float(w[2]), float(w[3])))
+            for w in re.findall(
+                r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">([^<]*)<', body
+            )
         ]
-        assert outside == [], f"slide {number}: text off the slide: {outside[:5]}"
-        # Compared character by character: LibreOffice wraps at hyphens, splitting dates into two words.
-        expected = Counter(
-            char
-            for shape in slide.shapes
-            for frame in _text_frames(shape)
-            for char in frame.text
-            if not char.isspace()
+        pages.append((float(width), float(height), words))
+    return pages
+
+
+@pytest.mark.skipif(
+    not (SOFFICE and PDFTOTEXT) and os.environ.get("CI") != "true",
+    reason="LibreOffice or poppler not installed",
+)
+def test_pptx_text_stays_in_its_own_box_with_long_titles_and_a_900_character_summary(tmp_path: Path) -> None:
+    """Every word LibreOffice draws lies inside the box the deck made for it, and no two boxes overlap."""
+    from bot.deck import pptx as deckpptx
+
+    objectives = [from_markdown((DATA / "objectives" / n).read_text(), n) for n in ("good-cycle-time.md",)]
+    long_title = (
+        "Standardise every payments, ledger and card-issuing service on shared GitLab pipeline templates "
+        "and retire the self-managed Jenkins farm before the 2027 audit season begins in earnest"
+    )
+    summary = " ".join(
+        f"Sentence {n} of the summary says why the customer cares about faster, safer releases."
+        for n in range(12)
+    )[:900]
+    table = (
+        "\n\n## Success Criteria\n| Metric | Baseline | Current | Target | By |\n|---|---|---|---|---|\n"
+        "| Change lead time for the payments services | 10 days | 8 days | 7 days | 2026-11-01 |\n"
+        "| Failed pipeline rate | 18% | 12% | under 10% | 2026-12-10 |\n"
+        "| Deployments of the ledger service | 2 per week | 9 per week | 10 per week | 2027-06-30 |\n"
+    )
+    children = [
+        Initiative(
+            title=f"{long_title[:110]} wave {n}",
+            start_date=dt.date(2025, 12, 1),
+            due_date=dt.date(2027, 12, n + 1),
+            assignees=["li.wei", "sam.ops"],
+            labels=[],
         )
-        missing = expected - Counter(char for w in words for char in html.unescape(w[4]))
-        assert not missing, f"slide {number}: {sum(missing.values())} characters not on the page"
+        for n in range(12)
+    ]
+    objectives.append(
+        objectives[0].model_copy(
+            update={
+                "title": long_title,
+                "description": f"## Summary\n{summary}{table}\nOwner: @dana.csm\n\n"
+                f"## Updates\n- 2026-11-02: {summary}",
+                "children": children,
+            }
+        )
+    )
+    goals = Objective(
+        title="Goals",
+        labels=["SP Goals"],
+        description="## Goals\n"
+        + "".join(f"- {long_title} ({n})\n" for n in range(6))
+        + "\n## Highlights\n- "
+        + summary,
+    )
+    deck = deckmodel.build(
+        "acme", "Acme", objectives, config=LintConfig(), today=TODAY, audience="internal", goals=goals
+    )
+    path = tmp_path / "long.pptx"
+    deckpptx.write(deck, path)
+    for number, (slide, (_, _, words)) in enumerate(
+        zip(Presentation(str(path)).slides, _libreoffice_pages(path, tmp_path), strict=True), start=1
+    ):
+        boxes = [
+            (
+                shape.name,
+                *(
+                    v / 12700
+                    for v in (shape.left, shape.top, shape.left + shape.width, shape.top + shape.height)
+                ),
+            )
+            for shape in slide.shapes
+            if any(frame.text.strip() for frame in _text_frames(shape))
+        ]
+        for n, a in enumerate(boxes):
+            for b in boxes[n + 1 :]:
+                overlap_w = min(a[3], b[3]) - max(a[1], b[1])
+                overlap_h = min(a[4], b[4]) - max(a[2], b[2])
+                assert overlap_w <= 0.5 or overlap_h <= 0.5, f"slide {number}: {a[0]} overlaps {b[0]}"
+        for word in words:
+            x0, y0, x1, y1 = word.box
+            inside = [
+                b[0] for b in boxes if x0 >= b[1] - 2 and y0 >= b[2] - 2 and x1 <= b[3] + 2 and y1 <= b[4] + 2
+            ]
+            assert inside, f"slide {number}: {word.text!r} at {word.box} lies outside every text box"
 
 
 def _text_frames(shape: Any) -> list[Any]:

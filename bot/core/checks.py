@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from bot.core import dates, measurable
 from bot.core.config import LintConfig
-from bot.core.description import dated_blocks, dated_entries, parse, strip_placeholders
+from bot.core.description import Description, dated_blocks, dated_entries, parse, strip_placeholders
 from bot.core.inputs import Check, Inputs, finding, quote
 from bot.core.model import Finding, Objective
 
@@ -239,23 +239,32 @@ def check_labels(i: Inputs) -> Iterator[Finding]:
         )
 
 
-_ACHIEVED = re.compile(
+ACHIEVED = re.compile(
     r"\b(?:achiev|met\b|meets\b|reach|deliver|complet|closed|done\b|verified|succe|exceed|hit\b|result"
-    r"|migrated|decommissioned|retired|replaced|launched|live\b|rolled out|shipped)",
+    r"|migrated|decommissioned|retired|replaced|launched|live\b|rolled out|shipped|passed\b)",
     re.IGNORECASE,
 )
 
 
+OUTCOME_HEADINGS = ["Outcome", "Outcome summary", "Results", "Result"]
+
+
+def outcome_summary(description: Description, updates_headings: list[str]) -> str:
+    """What a closed objective achieved: its outcome section, else its newest dated update saying so."""
+    section = description.section(OUTCOME_HEADINGS)
+    if section is not None and (text := strip_placeholders(section.text)):
+        return text
+    updates = description.section(updates_headings)
+    said = [(day, text) for day, text in dated_blocks(updates) if ACHIEVED.search(text)] if updates else []
+    if not said:
+        return ""
+    # The entry's own date is shown beside it already: "2026-11-20: Audit passed" → "Audit passed".
+    return re.sub(r"^\W*\d{4}-\d{2}-\d{2}\W*", "", strip_placeholders(max(said, key=lambda p: p[0])[1]))
+
+
 def _outcome_summarised(i: Inputs) -> bool:
     """A closed objective says what it achieved: a dated update that does, or an outcome section."""
-    if i.description.section(["Outcome", "Outcome summary", "Results", "Result"]) is not None:
-        section = i.description.section(["Outcome", "Outcome summary", "Results", "Result"])
-        if section is not None and strip_placeholders(section.text):
-            return True
-    updates = i.section("updates")
-    if updates is None:
-        return False
-    return any(_ACHIEVED.search(text) for _, text in dated_blocks(updates))
+    return bool(outcome_summary(i.description, i.config.headings.updates))
 
 
 def check_title(i: Inputs) -> Iterator[Finding]:

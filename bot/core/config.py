@@ -17,6 +17,8 @@ class Labels(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     objective: str = "SP Objective"
+    # The one epic that holds the customer's goals and highlights for the deck's opening slide.
+    goals: str = "SP Goals"
     objective_status: str = "SP Objective::Status::"
     initiative_status: str = "SP Initiative::Status::"
     verifiable_outcome: str = "Verifiable Outcome::"
@@ -37,13 +39,15 @@ class Headings(BaseModel):
     )
     updates: list[str] = Field(default_factory=lambda: ["Updates", "Status Updates"])
     initiative_update: list[str] = Field(default_factory=lambda: ["Update", "Updates"])
+    goals: list[str] = Field(default_factory=lambda: ["Goals", "Business Goals", "Strategy"])
+    highlights: list[str] = Field(default_factory=lambda: ["Highlights", "Recent Highlights"])
 
     def known(self) -> frozenset[str]:
         """Every section name the parser should recognise in a looser form (lower case)."""
         names = [*self.summary, *self.criteria, *self.updates]
         return frozenset(name.strip().rstrip(":").strip().lower() for name in names)
 
-    @field_validator("summary", "criteria", "updates", "initiative_update")
+    @field_validator("summary", "criteria", "updates", "initiative_update", "goals", "highlights")
     @classmethod
     def _not_empty(cls, value: list[str]) -> list[str]:
         if not value:

@@ -89,3 +89,9 @@ def worst(findings: list[Finding]) -> Severity | None:
 def objectives_of(epics: Iterable[Objective], label: str) -> list[Objective]:
     """The epics of a plan that carry the objective *label*: the plan's objectives."""
     return [epic for epic in epics if label in epic.labels]
+
+
+def goals_epic(epics: Iterable[Objective], label: str) -> Objective | None:
+    """The open epic with the goals *label* (the newest updated when there are several), or None."""
+    found = [epic for epic in epics if label in epic.labels and epic.state == "opened"]
+    return max(found, key=lambda e: (e.updated_at or dt.date.min, e.iid or 0)) if found else None

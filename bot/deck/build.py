@@ -29,7 +29,7 @@ def render(deck: model.Deck, out: Path, formats: set[str], settings: Settings) -
         )
         (out / "index.html").write_text(html, encoding="utf-8")
         written["html"] = str(out / "index.html")
-        written["html_slides"] = len(deck.objectives) + 2 + len(deck.tail_slides)
+        written["html_slides"] = len(deck.head_slides) + len(deck.objectives) + len(deck.tail_slides)
     if "pptx" in formats:
         written["pptx_slides"] = pptx.write(deck, out / "deck.pptx")
         written["pptx"] = str(out / "deck.pptx")
@@ -56,7 +56,9 @@ async def build(
         progress.step(requests, requests + int(more), f"read {epics} epics")
 
     async with GitLabClient(settings) as gl:
-        plan = await read_plan(gl, group, config.lint.labels.objective, step)
+        plan = await read_plan(
+            gl, group, config.lint.labels.objective, step, goals_label=config.lint.labels.goals
+        )
     progress.step(1, 3, "lint and lay out")
     deck = model.build(
         group,
@@ -67,6 +69,7 @@ async def build(
         closed_days=closed_days,
         audience=audience,
         hide_drafts=hide_drafts,
+        goals=plan.goals,
     )
     progress.step(2, 3, "render")
     rendering = time.perf_counter()

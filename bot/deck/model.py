@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.core.catalogue import RULES
-from bot.core.checks import lint_objective, lint_plan
+from bot.core.checks import lint_objective, lint_plan, outcome_summary
 from bot.core.config import LintConfig
 from bot.core.description import dated_blocks, latest_entry, parse, strip_placeholders
 from bot.core.model import Finding, Initiative, Objective
+from bot.deck.criteria import Criterion, criterion
 
 STATUS_CLASS = {
     "On Track": "on-track",
@@ -40,7 +41,7 @@ class ObjectiveView:
     status_class: str
     outcome_label: str
     summary: str
-    criteria: list[str]
+    criteria: list[Criterion]
     owner: str
     start: dt.date | None
     due: dt.date | None
@@ -94,6 +95,41 @@ def health_row(title: str, findings: list[Finding]) -> HealthRow:
     return HealthRow(title, len(errors), len(warnings), top)
 
 
+@dataclass(frozen=True)
+class Goals:
+    """The opening slide: the customer's goals and recent highlights, as the CSM wrote them."""
+
+    goals: list[str]
+    highlights: list[str]
+    url: str | None
+    updated: dt.date | None
+
+
+def goals_view(epic: Objective | None, config: LintConfig) -> Goals | None:
+    """The goals epic's ``Goals`` and ``Highlights`` sections (all of it as goals when it has neither).
+
+    Nothing is written for the CSM: without such an epic, or with only template text in it, there
+    is no goals slide.
+    """
+    if epic is None:
+        return None
+    headings = config.headings
+    known = frozenset(n.strip().rstrip(":").lower() for n in [*headings.goals, *headings.highlights])
+    description = parse(epic.description, known)
+
+    def lines(names: list[str]) -> list[str]:
+        section = description.section(names)
+        blocks = (section.bullets or section.blocks) if section else []
+        return [text for b in blocks if (text := strip_placeholders(b.text))][:6]
+
+    goals, highlights = lines(headings.goals), lines(headings.highlights)
+    if not description.section(headings.goals) and not description.section(headings.highlights):
+        goals = [t for line in description.preamble.split("\n\n") if (t := strip_placeholders(line))][:6]
+    if not goals and not highlights:
+        return None
+    return Goals(goals, highlights, epic.url, epic.updated_at)
+
+
 @dataclass
 class Deck:
     customer: str
@@ -109,10 +145,16 @@ class Deck:
     horizon_days: int = 30
     # "customer" (the default) never shows lint findings or rule ids; "internal" adds plan health.
     audience: str = "customer"
+    goals: Goals | None = None
 
     @property
     def internal(self) -> bool:
         return self.audience == "internal"
+
+    @property
+    def head_slides(self) -> list[str]:
+        """The slides before the objectives (the goals slide only when the plan has goals)."""
+        return ["overview", *(["goals"] if self.goals else []), "glance"]
 
     @property
     def tail_slides(self) -> list[str]:
@@ -157,7 +199,9 @@ def _initiative(child: Initiative, config: LintConfig, today: dt.date) -> Initia
     )
 
 
-def _objective(o: Objective, findings: list[Finding], config: LintConfig, today: dt.date) -> ObjectiveView:
+def _objective(
+    o: Objective, findings: list[Finding], config: LintConfig, today: dt.date, horizon_days: int
+) -> ObjectiveView:
     description = parse(o.description, config.headings.known())
     summary = description.section(config.headings.summary)
     criteria = description.section(config.headings.criteria)
@@ -184,7 +228,11 @@ def _objective(o: Objective, findings: list[Finding], config: LintConfig, today:
         status_class=STATUS_CLASS.get(status, "none"),
         outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
         summary=strip_placeholders(summary.text)[:900] if summary else "",
-        criteria=[t for b in (criteria.bullets if criteria else []) if (t := strip_placeholders(b.text))][:8],
+        criteria=[
+            criterion(text, b.parts, dated, today, horizon_days)
+            for b in (criteria.bullets if criteria else [])
+            if (text := strip_placeholders(b.text))
+        ][:8],
         owner=owner,
         start=o.start_date,
         due=o.due_date,
@@ -210,6 +258,7 @@ def build(
     horizon_days: int = 30,
     audience: str = "customer",
     hide_drafts: bool = False,
+    goals: Objective | None = None,
 ) -> Deck:
     """The deck for one customer group; *hide_drafts* leaves unfinished objectives out."""
     open_ = [o for o in objectives if o.state == "opened"]
@@ -224,13 +273,16 @@ def build(
         today=today,
         closed_days=closed_days,
         horizon_days=horizon_days,
-        objectives=[_objective(o, findings[n], config, today) for n, o in enumerate(open_)],
+        objectives=[_objective(o, findings[n], config, today, horizon_days) for n, o in enumerate(open_)],
         audience=audience,
+        goals=goals_view(goals, config),
     )
     since = today - dt.timedelta(days=closed_days)
     for o in objectives:
         if o.state == "closed" and o.closed_at and o.closed_at >= since:
-            deck.completed.append(Item(o.title, "Objective achieved", o.closed_at, "objective"))
+            # What the win achieved, in the plan's words: its outcome section or the update saying so.
+            achieved = outcome_summary(parse(o.description, config.headings.known()), config.headings.updates)
+            deck.completed.append(Item(o.title, achieved[:300] or "Completed", o.closed_at, "objective"))
         for c in o.children or []:
             if c.state == "closed" and c.closed_at and c.closed_at >= since:
                 deck.completed.append(Item(c.title, f"Initiative of “{o.title}”", c.closed_at, "initiative"))

@@ -1,184 +1,211 @@
-"""The deck as a PPTX (python-pptx): plain shapes and tables that PowerPoint, Slides and LibreOffice open."""
+"""The deck as a PPTX: the same slides as the HTML deck, every text fitted to its box before it is drawn.
+
+Each text is wrapped with the font's advance widths (``fit``), shrunk a few points when it would
+overflow, and cut at a word with an ellipsis only when even the smallest size does not hold it;
+whatever is cut is in the slide's speaker notes in full. Shapes are written by ``pptxxml``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
 from pathlib import Path
 
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
-from pptx.enum.text import PP_ALIGN
-from pptx.slide import Slide
-from pptx.util import Emu, Inches, Length, Pt
+from pptx.util import Emu
 
+from bot.deck.fit import LINE_EM, fit, width
 from bot.deck.model import Deck, Item, ObjectiveView
 from bot.deck.pptxbase import THEME_COLORS, new_presentation
-from bot.deck.timeline import COLORS, bars
+from bot.deck.pptxxml import INSET_X, INSET_Y, Run, Shapes, Writer, inches, paragraph, points
+from bot.deck.timeline import COLORS, LEGEND_ITEMS, bars, months, unscheduled, window
 
-INK, MUTED, BRAND = (
-    RGBColor.from_string(c) for c in (THEME_COLORS["dk2"], "5B6B7A", THEME_COLORS["accent1"])
-)
-W, H = Inches(13.333), Inches(7.5)
-LEFT = Inches(0.7)
-FULL_WIDTH = Inches(11.9)
-
-
-def _column_shares(header: list[str], rows: list[list[str]]) -> list[float]:
-    """Each column's share of the table width, by the longest text it holds (clamped 6..48 chars)."""
-    lengths = [min(48, max(6, len(name), *(len(row[c]) for row in rows))) for c, name in enumerate(header)]
-    total = sum(lengths)
-    return [n / total for n in lengths]
+INK, MUTED, BRAND, WHITE = THEME_COLORS["dk2"], "5B6B7A", THEME_COLORS["accent1"], "FFFFFF"
+W, H = inches(13.333), inches(7.5)
+LEFT, FULL = inches(0.7), inches(11.93)
+BOTTOM = inches(6.9)  # the content ends here; the footer line is below
+TITLE_ONLY = 5  # python-pptx template layout "Title Only"
 
 
-def _rgb(hex_color: str) -> RGBColor:
-    color: RGBColor = RGBColor.from_string(hex_color.lstrip("#").upper())
-    return color
+def _hex(color: str) -> str:
+    return color.lstrip("#").upper()
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _column_widths(header: list[str], rows: list[list[str]], total: int, size: float) -> list[int]:
+    """Column widths (EMU) summing to *total*: no word is broken while the widest words fit, and the
+    room left is shared by how much longer each column's text is than its longest word."""
+    pad = points(2 * INSET_X)
+    columns = list(zip(header, *rows, strict=True))
+    least = [
+        pad
+        + max(width(word, size, bold=n == 0) for n, cell in enumerate(col) for word in cell.split() or [""])
+        for col in columns
+    ]
+    wanted = [
+        max(m, pad + max(width(cell, size, bold=n == 0) for n, cell in enumerate(col)) / SLACK)
+        for m, col in zip(least, columns, strict=True)
+    ]
+    room = points(total)
+    if sum(least) >= room:
+        shares = least
+    elif sum(wanted) <= room:
+        shares = wanted
+    else:
+        extra = [w - m for w, m in zip(wanted, least, strict=True)]
+        spare = room - sum(least)
+        shares = [m + spare * e / sum(extra) for m, e in zip(least, extra, strict=True)]
+    scale = total / sum(shares)
+    widths = [round(share * scale) for share in shares]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+# Renderers differ by a few per cent (hinting, kerning, the cell margins LibreOffice adds): lines
+# are laid out this much narrower than the box.
+SLACK = 0.95
+
+
+def _room(w: int, h: int) -> tuple[float, float]:
+    """The points a box's text may fill inside its insets."""
+    return points(w - 2 * INSET_X) * SLACK, points(h - 2 * INSET_Y)
+
+
+def _used(lines: int, size: float, gaps: float = 0.0) -> int:
+    """The EMU a box of *lines* lines at *size* points takes, insets included."""
+    return round((lines * size * LINE_EM + gaps) * 12700) + 2 * INSET_Y
+
+
+class _Slide:
+    """One slide being laid out: its shapes and, for the presenter, its notes."""
+
+    def __init__(self, deck: Deck, kicker: str, title: str) -> None:
+        self.shapes = Shapes()
+        self.notes: list[str] = []
+        s = self.shapes
+        s.rect(0, 0, W, inches(0.1), BRAND)
+        self.text(kicker.upper(), LEFT, inches(0.4), inches(11), inches(0.4), 12, color=BRAND, bold=True)
+        # The title: 28 pt on one line, down to 20 pt on two; the rest, if any, goes to the notes.
+        box = (LEFT, inches(0.8), inches(12), inches(0.85))
+        shown = fit(title, *_room(box[2], box[3]), 28, smallest=20, bold=True)
+        runs = [paragraph([Run(t, shown.size, bold=True, color=INK)]) for t in shown.paragraphs]
+        s.title(box[0], box[1], box[2], min(box[3], _used(shown.lines, shown.size)), runs)
+        if shown.cut:
+            self.notes.append(f"Title: {title}")
+        self.text(
+            f"{deck.customer} · Success plan · {deck.today}",
+            LEFT,
+            inches(7.0),
+            inches(9),
+            inches(0.35),
+            10,
+            MUTED,
+        )
+
+    def text(
+        self,
+        text: str | list[str],
+        x: int,
+        y: int,
+        w: int,
+        h: int,
+        size: float,
+        color: str = INK,
+        *,
+        bold: bool = False,
+        smallest: float | None = None,
+        gap: float = 0.0,
+        bullet: bool = False,
+    ) -> int:
+        """A text box fitted to *w* by *h*; returns the height its text takes (EMU)."""
+        items = [text] if isinstance(text, str) else text
+        items = [f"• {t}" for t in items] if bullet else items
+        shown = fit(items, *_room(w, h), size, smallest=smallest, bold=bold, gap=gap)
+        if shown.cut:
+            self.notes.append("In full: " + " / ".join(items))
+        paragraphs = [
+            paragraph([Run(t, shown.size, bold=bold, color=color)], after=gap) for t in shown.paragraphs
+        ]
+        used = min(h, _used(shown.lines, shown.size, gap * max(0, len(shown.paragraphs) - 1)))
+        self.shapes.text(x, y, w, used, paragraphs)  # as tall as its text: boxes never overlap
+        return used
+
+    def heading(self, text: str, x: int, y: int, w: int) -> int:
+        """A small grey capitalised heading above a block, as on the HTML slides."""
+        return self.text(text, x, y, w, inches(0.32), 11, MUTED, bold=True)
+
+    def table(
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        x: int,
+        y: int,
+        w: int,
+        size: float,
+        bottom: int = BOTTOM,
+    ) -> int:
+        """A table in the deck's colours, columns sized to their text, rows as tall as their text.
+
+        Rows that would run past *bottom* are left out and counted in a last line; returns the height.
+        """
+        widths = _column_widths(header, rows, w, size)
+        cells: list[list[str]] = []
+        heights: list[int] = []
+        for r, row in enumerate([header, *rows]):
+            lines, kept = 1, []
+            for value, col in zip(row, widths, strict=True):
+                room = points(col - 2 * INSET_X) * SLACK
+                shown = fit(value, room, 4 * size * LINE_EM, size, bold=r == 0)  # at most four lines
+                lines = max(lines, shown.lines)
+                kept.append(shown.text.replace("\n", " "))
+            height = _used(lines, size)
+            more = len(rows) - r  # rows left, this one included
+            if r and y + sum(heights) + height + (inches(0.35) if more > 1 else 0) > bottom:
+                break
+            cells.append(kept)
+            heights.append(height)
+        self.shapes.table(x, y, widths, cells, heights, size)
+        used = sum(heights)
+        left_out = len(rows) - (len(cells) - 1)
+        if left_out:
+            used += self.text(f"…and {left_out} more.", x, y + used, w, inches(0.35), 11, MUTED)
+        return used
+
+
+def _meta(o: ObjectiveView) -> str:
+    return (
+        ("Draft, still being agreed · " if o.draft else "")
+        + f"{o.status} · Owner {o.owner} · "
+        + (f"From {o.start} · " if o.start else "")
+        + f"Due {o.due or 'not set'} · Outcome {o.outcome_label} · {o.done}/{o.total} initiatives done"
+        + (f" · Last update {o.last_update}" if o.last_update else "")
+    )
+
+
+def _criteria(o: ObjectiveView) -> list[tuple[str, str, str]]:
+    """(text, verdict, colour) per line: each criterion, then its values line when it has one."""
+    lines: list[tuple[str, str, str]] = []
+    for c in o.criteria[:5]:
+        lines.append((f"• {c.label}", c.verdict, _hex(COLORS[c.verdict_class])))
+        if c.detail:
+            lines.append((f"   {c.detail}", "", MUTED))
+    return lines or [("Success criteria still being agreed.", "", MUTED)]
 
 
 class _Builder:
     def __init__(self, deck: Deck) -> None:
         self.deck = deck
         self.prs = new_presentation()
-        self.prs.slide_width, self.prs.slide_height = W, H
-        self.count = 0
+        self.prs.slide_width, self.prs.slide_height = Emu(W), Emu(H)
+        self.writer = Writer(self.prs, TITLE_ONLY)
 
-    def slide(self, kicker: str, title: str) -> Slide:
-        # "Title Only": a real title placeholder, so the outline, accessibility checkers and
-        # screen readers see each slide's title.
-        slide: Slide = self.prs.slides.add_slide(self.prs.slide_layouts[5])
-        self.count += 1
-        band = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(0), Emu(0), W, Inches(0.1))
-        band.fill.solid()
-        band.fill.fore_color.rgb = BRAND
-        band.line.fill.background()
-        self.text(
-            slide,
-            kicker.upper(),
-            LEFT,
-            Inches(0.45),
-            Inches(11),
-            Inches(0.4),
-            size=12,
-            color=BRAND,
-            bold=True,
-        )
-        placeholder = slide.shapes.title
-        assert placeholder is not None
-        placeholder.left, placeholder.top, placeholder.width, placeholder.height = (
-            LEFT,
-            Inches(0.8),
-            Inches(12),
-            Inches(0.8),
-        )
-        frame = placeholder.text_frame
-        frame.word_wrap = True
-        frame.text = title
-        for paragraph in frame.paragraphs:
-            paragraph.alignment = PP_ALIGN.LEFT
-            for run in paragraph.runs:
-                run.font.size, run.font.bold = Pt(28), True
-                run.font.color.rgb = INK
-        self.text(
-            slide,
-            f"{self.deck.customer} · Success plan · {self.deck.today}",
-            LEFT,
-            Inches(7.0),
-            Inches(9),
-            Inches(0.3),
-            size=10,
-            color=MUTED,
-        )
-        return slide
-
-    def text(
-        self,
-        slide: Slide,
-        text: str,
-        left: Length,
-        top: Length,
-        width: Length,
-        height: Length,
-        *,
-        size: int = 16,
-        color: RGBColor = INK,
-        bold: bool = False,
-    ) -> None:
-        box = slide.shapes.add_textbox(left, top, width, height)
-        frame = box.text_frame
-        frame.word_wrap = True
-        run = frame.paragraphs[0].add_run()
-        run.text = text
-        run.font.size, run.font.bold = Pt(size), bold
-        run.font.color.rgb = color
-
-    def heading(self, slide: Slide, text: str, left: Length, top: Length, width: Length) -> None:
-        """A small grey capitalised heading above a block, as on the HTML slides."""
-        self.text(slide, text, left, top, width, Inches(0.3), size=11, color=MUTED, bold=True)
-
-    def bullets(
-        self,
-        slide: Slide,
-        lines: Sequence[str],
-        left: Length,
-        top: Length,
-        width: Length,
-        height: Length,
-        size: int = 16,
-    ) -> None:
-        frame = slide.shapes.add_textbox(left, top, width, height).text_frame
-        frame.word_wrap = True
-        for n, line in enumerate(lines):
-            paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
-            run = paragraph.add_run()
-            run.text = f"• {line}"
-            run.font.size = Pt(size)
-            run.font.color.rgb = INK
-            paragraph.space_after = Pt(6)
-
-    def table(
-        self,
-        slide: Slide,
-        header: list[str],
-        rows: list[list[str]],
-        top: Length,
-        left: Length = LEFT,
-        width: Length = FULL_WIDTH,
-        size: int = 12,
-    ) -> None:
-        """A table in the deck's colours (header and bands from the theme), columns sized to their text."""
-        shape = slide.shapes.add_table(
-            len(rows) + 1, len(header), left, top, width, Emu(Inches(0.4) * (len(rows) + 1))
-        )
-        table = shape.table
-        for n, share in enumerate(_column_shares(header, rows)):
-            table.columns[n].width = Emu(int(width * share))
-        # The default table style ("Medium Style 2 - Accent 1") draws the header and the bands
-        # from the theme's accent colour, which pptxbase sets to the deck's brand colour.
-        for row, values in zip(table.rows, [header, *rows], strict=True):
-            for cell, value in zip(row.cells, values, strict=True):
-                run = cell.text_frame.paragraphs[0].add_run()
-                run.text = value
-                run.font.size = Pt(size)
-
-    # -- slides ---------------------------------------------------------------------
+    def add(self, slide: _Slide) -> None:
+        self.writer.add(slide.shapes, slide.notes)
 
     def overview(self) -> None:
         d = self.deck
-        slide = self.slide("Success plan", d.customer)
-        self.text(
-            slide,
+        sl = _Slide(d, "Success plan", d.customer)
+        sl.text(
             f"Where we are on the outcomes we agreed, as of {d.today}.",
-            LEFT,
-            Inches(1.7),
-            Inches(11),
-            Inches(0.5),
-            size=18,
-            color=MUTED,
-        )
+            LEFT, inches(1.7), inches(11.5), inches(0.5), 18, MUTED,
+        )  # fmt: skip
         at_risk = d.status_counts.get("Watchpoint", 0) + d.status_counts.get("Concern", 0)
         stats = [
             (len(d.objectives), "open objectives"),
@@ -187,177 +214,200 @@ class _Builder:
             (len(d.completed), f"completed in {d.closed_days} days"),
         ]
         for n, (value, label) in enumerate(stats):
-            left = Emu(LEFT + Inches(3.0) * n)
-            self.text(slide, str(value), left, Inches(3.0), Inches(2.8), Inches(0.9), size=40, bold=True)
-            self.text(slide, label, left, Inches(3.9), Inches(2.8), Inches(0.5), size=14, color=MUTED)
-        rows = [
-            [_short(o.title, 60), o.status, o.owner, str(o.due or "—"), f"{o.done}/{o.total}"]
-            for o in d.objectives[:5]
-        ]
+            x = LEFT + inches(3.0) * n
+            sl.text(str(value), x, inches(2.5), inches(2.8), inches(0.9), 40, bold=True)
+            sl.text(label, x, inches(3.35), inches(2.8), inches(0.45), 14, MUTED)
+        rows = [[o.title, o.status, o.owner, str(o.due or "—"), f"{o.done}/{o.total}"] for o in d.objectives]
         if rows:
-            # Five rows end above the footer (each row is at least 0.4 in tall).
-            self.table(slide, ["Objective", "Status", "Owner", "Due", "Initiatives done"], rows, Inches(4.5))
+            header = ["Objective", "Status", "Owner", "Due", "Initiatives done"]
+            sl.table(header, rows, LEFT, inches(4.05), FULL, 12)
+        self.add(sl)
+
+    def goals(self) -> None:
+        g = self.deck.goals
+        assert g is not None
+        sl = _Slide(self.deck, "Goals and highlights", f"What {self.deck.customer} wants to achieve")
+        columns = [("GOALS", g.goals or ["Goals still being agreed."])]
+        columns += [("HIGHLIGHTS", g.highlights)] if g.highlights else []
+        col_w = (FULL - inches(0.4) * (len(columns) - 1)) // len(columns)
+        for n, (name, lines) in enumerate(columns):
+            x = LEFT + (col_w + inches(0.4)) * n
+            sl.heading(name, x, inches(1.8), col_w)
+            sl.text(lines, x, inches(2.15), col_w, inches(4.2), 18, smallest=12, gap=8, bullet=True)
+        if g.updated:
+            sl.text(f"Last reviewed {g.updated}", LEFT, inches(6.45), inches(6), inches(0.35), 11, MUTED)
+        self.add(sl)
 
     def objective(self, n: int, o: ObjectiveView) -> None:
         kicker = f"Objective {n} of {len(self.deck.objectives)}" + (" · Draft" if o.draft else "")
-        slide = self.slide(kicker, _short(o.title, 80))
-        # For the presenter: the criteria in full and the latest update.
-        notes = [f"{o.title} — {o.status}, owner {o.owner}, due {o.due or 'not set'}."]
-        notes += (
-            ["Success criteria:", *(f"• {c}" for c in o.criteria)]
-            if o.criteria
-            else ["No criteria agreed yet."]
+        sl = _Slide(self.deck, kicker, o.title)
+        color = _hex(COLORS.get(o.status_class, COLORS["none"]))
+        y = inches(1.65) + sl.text(
+            _meta(o), LEFT, inches(1.65), inches(12), inches(0.6), 13, color, bold=True
         )
-        notes += [f"Latest update: {o.latest_update}"] if o.latest_update else []
-        frame = slide.notes_slide.notes_text_frame
-        if frame is not None:
-            frame.text = "\n".join(notes)
-        meta = (
-            ("Draft, still being agreed · " if o.draft else "")
-            + f"{o.status} · Owner {o.owner} · "
-            + (f"From {o.start} · " if o.start else "")
-            + f"Due {o.due or 'not set'} · Outcome {o.outcome_label} · {o.done}/{o.total} initiatives done"
-            + (f" · Last update {o.last_update}" if o.last_update else "")
-        )
-        self.text(
-            slide,
-            meta,
-            LEFT,
-            Inches(1.55),
-            Inches(12),
-            Inches(0.4),
-            size=13,
-            color=_rgb(COLORS.get(o.status_class, COLORS["none"])),
-            bold=True,
-        )
+        left_w, right_x, right_w = inches(5.9), inches(6.85), inches(5.8)
+        top = y + inches(0.1)
+        # Left: the summary, then the criteria, each as baseline → current → target with its verdict.
         if o.summary:
-            self.text(slide, _short(o.summary, 420), LEFT, Inches(2.05), Inches(5.7), Inches(1.8), size=14)
-        self.heading(slide, "SUCCESS CRITERIA", LEFT, Inches(3.9), Inches(5.7))
-        self.bullets(
-            slide,
-            [_short(c, 150) for c in o.criteria[:5]] or ["Success criteria still being agreed."],
-            LEFT,
-            Inches(4.25),
-            Inches(5.7),
-            Inches(2.6),
-            size=13,
-        )
-        self.heading(slide, "INITIATIVES", Inches(6.8), Inches(2.05), Inches(5.8))
-        rows = [[_short(c.title, 40), c.dri, str(c.due or "—"), c.status] for c in o.initiatives[:7]]
+            top += sl.text(o.summary, LEFT, top, left_w, inches(1.9), 14, smallest=11) + inches(0.1)
+        top += sl.heading("SUCCESS CRITERIA", LEFT, top, left_w)
+        lines = _criteria(o)
+        texts = [text + (f" · {verdict}" if verdict else "") for text, verdict, _ in lines]
+        box_h = BOTTOM - top
+        shown = fit(texts, *_room(left_w, box_h), 13, smallest=10, gap=4)
+        paragraphs = []
+        for k, text in enumerate(shown.paragraphs):
+            label, verdict, verdict_color = lines[k]
+            size = shown.size - (1 if label.startswith("   ") else 0)
+            tone = MUTED if label.startswith("   ") else INK
+            if verdict and text == texts[k]:
+                runs = [
+                    Run(label + " · ", size, color=tone),
+                    Run(verdict, size, bold=True, color=verdict_color),
+                ]
+            else:
+                runs = [Run(text, size, color=tone)]
+            paragraphs.append(paragraph(runs, after=4))
+        used = _used(shown.lines, shown.size, 4 * max(0, len(shown.paragraphs) - 1))
+        sl.shapes.text(LEFT, top, left_w, min(box_h, used), paragraphs)
+        # Right: the initiatives, then the latest update when there is room for it.
+        sl.heading("INITIATIVES", right_x, y + inches(0.1), right_w)
+        rows = [[c.title, c.dri, str(c.due or "—"), c.status] for c in o.initiatives]
+        right = y + inches(0.45)
         if rows:
-            self.table(
-                slide,
-                ["Initiative", "DRI", "Due", "Status"],
-                rows,
-                Inches(2.4),
-                Inches(6.8),
-                Inches(5.9),
-                size=11,
-            )
+            right += sl.table(["Initiative", "DRI", "Due", "Status"], rows, right_x, right, right_w, 11)
         else:
-            self.text(
-                slide,
-                "No initiatives yet.",
-                Inches(6.8),
-                Inches(2.4),
-                Inches(5.8),
-                Inches(0.4),
-                size=13,
-                color=MUTED,
-            )
+            right += sl.text("No initiatives yet.", right_x, right, right_w, inches(0.4), 13, MUTED)
+        if o.latest_update and BOTTOM - right > inches(1.0):
+            right += inches(0.15)
+            right += sl.heading("LATEST UPDATE", right_x, right, right_w)
+            sl.text(o.latest_update, right_x, right, right_w, BOTTOM - right, 12, smallest=10)
+        # For the presenter: everything in full.
+        sl.notes[:0] = [
+            f"{o.title} — {o.status}, owner {o.owner}, due {o.due or 'not set'}.",
+            *([f"Summary: {o.summary}"] if o.summary else []),
+            *(
+                ["Success criteria:"]
+                + [
+                    f"• {c.label}"
+                    + (f" ({c.values})" if c.values else "")
+                    + (f" — {c.verdict}" if c.verdict else "")
+                    for c in o.criteria
+                ]
+                if o.criteria
+                else ["No criteria agreed yet."]
+            ),
+            *([f"Latest update: {o.latest_update}"] if o.latest_update else []),
+        ]
+        self.add(sl)
 
     def timeline(self) -> None:
-        slide = self.slide("Timeline", "Objectives and initiatives over time")
-        rows = bars(self.deck)[:18]
+        d = self.deck
+        sl = _Slide(d, "Timeline", "Objectives and initiatives over time")
+        rows = bars(d)
         if not rows:
-            self.text(
-                slide, "No open objectives to show.", LEFT, Inches(2), Inches(10), Inches(0.5), color=MUTED
-            )
+            sl.text("No open objectives to show.", LEFT, inches(2), inches(10), inches(0.5), 18, MUTED)
+            self.add(sl)
             return
-        first = min(min(r.start for r in rows), self.deck.today)
-        last = max(max(r.end for r in rows), self.deck.today)
+        first, last = window(rows, d.today)
         span = max(1, (last - first).days)
-        label_w, plot_left, plot_w = Inches(3.6), Emu(LEFT + Inches(3.7)), Inches(8.2)
-        row_h = Emu(min(Inches(0.3), int(Inches(5.0) / len(rows))))
-        for n, row in enumerate(rows):
-            top = Emu(Inches(1.7) + row_h * n)
-            self.text(
-                slide,
-                _short(("    " if row.level else "") + row.label, 44),
-                LEFT,
-                top,
-                label_w,
-                row_h,
-                size=10 if row.level else 11,
-                bold=row.level == 0,
-            )
-            left = Emu(plot_left + int(plot_w * (row.start - first).days / span))
-            width = Emu(max(Inches(0.08), int(plot_w * (row.end - row.start).days / span)))
-            bar = slide.shapes.add_shape(
-                MSO_SHAPE.ROUNDED_RECTANGLE, left, Emu(top + int(row_h * 0.2)), width, Emu(int(row_h * 0.6))
-            )
-            bar.fill.solid()
-            bar.fill.fore_color.rgb = _rgb(row.color)
-            bar.line.fill.background()
-        x = Emu(plot_left + int(plot_w * (self.deck.today - first).days / span))
-        today = slide.shapes.add_connector(
-            MSO_CONNECTOR.STRAIGHT, x, Inches(1.6), x, Emu(Inches(1.7) + row_h * len(rows))
-        )
-        today.line.color.rgb = _rgb(COLORS["concern"])
-        self.text(
-            slide,
-            f"Today ({self.deck.today})",
-            x,
-            Inches(1.25),
-            Inches(2),
-            Inches(0.3),
-            size=10,
-            color=_rgb(COLORS["concern"]),
-        )
+        label_w, plot_x, plot_w = inches(3.6), LEFT + inches(3.7), inches(8.2)
+        # Rows of 0.3 in hold an 11 pt label; thirteen of them leave room for the axis and legend.
+        top, shown, row_h = inches(1.95), rows[:13], inches(0.3)
+        bottom = top + row_h * len(shown)
 
-    def items(self, kicker: str, title: str, items: list[Item], empty: str) -> None:
-        slide = self.slide(kicker, title)
-        if not items:
-            self.text(slide, empty, LEFT, Inches(2.0), Inches(11), Inches(0.5), size=18, color=MUTED)
-            return
-        rows = [[str(i.when or "—"), _short(i.title, 60), _short(i.detail, 90)] for i in items[:9]]
-        self.table(slide, ["Date", "Item", "Detail"], rows, Inches(1.8), size=13)
+        def x(day: dt.date) -> int:
+            return plot_x + plot_w * (day - first).days // span
+
+        ticks = months(first, last)
+        step = max(1, -(-len(ticks) * inches(0.95) // plot_w))  # every month, or every other, …
+        for n, tick in enumerate(ticks):
+            sl.shapes.line(x(tick), top - inches(0.05), 0, bottom - top + inches(0.05), "E3E7EC")
+            if n % step == 0 and x(tick) + inches(0.9) <= W - inches(0.3):
+                sl.text(
+                    tick.strftime("%b %Y"), x(tick), top - inches(0.32), inches(0.9), inches(0.27), 9, MUTED
+                )
+        for n, row in enumerate(shown):
+            y = top + row_h * n
+            size = 10 if row.level else 11
+            label = ("    " if row.level else "") + row.label
+            sl.text(label, LEFT, y, label_w, row_h, size, bold=row.level == 0, smallest=size)
+            if row.milestone:
+                side = int(row_h * 0.6)
+                at = (x(row.end) - side // 2, y + int(row_h * 0.2))
+                sl.shapes.rect(*at, side, side, _hex(row.color), shape="diamond")
+            else:
+                bar_w = max(inches(0.08), x(row.end) - x(row.start))
+                at = (x(row.start), y + int(row_h * 0.2))
+                sl.shapes.rect(*at, bar_w, int(row_h * 0.6), _hex(row.color), shape="roundRect")
+        today = x(d.today)
+        sl.shapes.line(
+            today, top - inches(0.05), 0, bottom - top + inches(0.1), _hex(COLORS["concern"]), dashed=True
+        )
+        sl.text(
+            f"Today ({d.today})",
+            today,
+            bottom + inches(0.05),
+            inches(2),
+            inches(0.3),
+            10,
+            _hex(COLORS["concern"]),
+        )
+        y = bottom + inches(0.4)
+        legend_x = LEFT
+        for label, color in [*LEGEND_ITEMS, ("due date only", COLORS["done"])]:
+            shape = "diamond" if label == "due date only" else "roundRect"
+            sl.shapes.rect(legend_x, y + inches(0.07), inches(0.14), inches(0.14), _hex(color), shape=shape)
+            label_w = round(width(label, 10) / SLACK * 12700) + 2 * INSET_X + inches(0.05)
+            sl.text(label, legend_x + inches(0.16), y, label_w, inches(0.3), 10)
+            legend_x += inches(0.16) + label_w + inches(0.15)
+        later = unscheduled(d)
+        if len(rows) > len(shown):
+            sl.notes.append(
+                f"{len(rows) - len(shown)} more rows than the slide shows; the HTML deck shows all."
+            )
+        if later:
+            text = "Not yet scheduled: " + ", ".join(later)
+            sl.text(text, LEFT, y + inches(0.35), FULL, BOTTOM - y - inches(0.35), 10, MUTED, smallest=9)
+        self.add(sl)
+
+    def items(self, kicker: str, title: str, items: list[Item]) -> None:
+        sl = _Slide(self.deck, kicker, title)
+        rows = [[str(i.when or "—"), i.title, i.detail] for i in items]
+        sl.table(["Date", "Item", "Detail"], rows, LEFT, inches(1.8), FULL, 13)
+        self.add(sl)
 
     def health(self) -> None:
-        slide = self.slide("Plan health", "How complete the plan is")
-        rows = []
-        for row in self.deck.health[:9]:
-            rows.append([_short(row.title, 50), str(row.errors), str(row.warnings), _short(row.top, 80)])
+        sl = _Slide(self.deck, "Plan health", "How complete the plan is")
+        rows = [[r.title, str(r.errors), str(r.warnings), r.top] for r in self.deck.health]
+        below = inches(1.8)
         if rows:
-            self.table(slide, ["Objective", "Errors", "Warnings", "Top item"], rows, Inches(1.8), size=12)
-        for n, finding in enumerate(self.deck.plan_findings):
-            self.text(
-                slide,
-                finding.message,
-                LEFT,
-                Emu(Inches(6.2) + Inches(0.35) * n),
-                Inches(12),
-                Inches(0.35),
-                size=13,
-                color=_rgb(COLORS["concern"]),
+            bottom = BOTTOM - inches(0.35) * len(self.deck.plan_findings)
+            below += sl.table(
+                ["Objective", "Errors", "Warnings", "Top item"], rows, LEFT, below, FULL, 12, bottom
             )
+        for finding in self.deck.plan_findings:
+            below += sl.text(finding.message, LEFT, below, FULL, inches(0.35), 13, _hex(COLORS["concern"]))
+        self.add(sl)
 
 
 def write(deck: Deck, path: Path) -> int:
-    """Write the PPTX; returns the number of slides (the same slides as the HTML deck)."""
+    """Write the PPTX; returns the number of slides (the HTML deck's, less its at-a-glance table)."""
     b = _Builder(deck)
     b.overview()
+    if deck.goals:
+        b.goals()
     for n, objective in enumerate(deck.objectives, start=1):
         b.objective(n, objective)
     b.timeline()
     # Empty slides are left out; plan health is for the account team's internal deck only.
     if deck.completed:
-        b.items("Wins", f"Completed in the last {deck.closed_days} days", deck.completed, "")
+        b.items("Wins", f"Completed in the last {deck.closed_days} days", deck.completed)
     if deck.risks:
-        b.items("Risks", "What needs attention", deck.risks, "")
+        b.items("Risks", "What needs attention", deck.risks)
     if deck.next_steps:
-        b.items("Next steps", f"Due in the next {deck.horizon_days} days", deck.next_steps, "")
+        b.items("Next steps", f"Due in the next {deck.horizon_days} days", deck.next_steps)
     if deck.internal:
         b.health()
     b.prs.save(str(path))
-    return b.count
+    return b.writer.count

@@ -85,13 +85,22 @@ def unscheduled(deck: Deck) -> list[str]:
     return items
 
 
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+def months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first day of each month from *first* to *last* that lies inside them."""
     month = dt.date(first.year, first.month, 1)
     ticks = []
     while month <= last:
-        ticks.append(month)
+        if month >= first:
+            ticks.append(month)
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return ticks
+
+
+def window(rows: list[Bar], today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates the chart spans: every bar and today, a week before and a fortnight after."""
+    first = min(min(r.start for r in rows), today) - dt.timedelta(days=7)
+    last = max(max(r.end for r in rows), today) + dt.timedelta(days=14)
+    return first, last
 
 
 def _short(text: str, limit: int) -> str:
@@ -107,8 +116,7 @@ def render(deck: Deck) -> str:
             '<text x="20" y="45" font-family="Helvetica, Arial, sans-serif" font-size="16" fill="#444">'
             "No open objectives to show.</text></svg>"
         )
-    first = min(min(r.start for r in rows), deck.today) - dt.timedelta(days=7)
-    last = max(max(r.end for r in rows), deck.today) + dt.timedelta(days=14)
+    first, last = window(rows, deck.today)
     span = max(1, (last - first).days)
     plot = WIDTH - LABEL_WIDTH - 20
     later = unscheduled(deck)
@@ -123,9 +131,7 @@ def render(deck: Deck) -> str:
         f'aria-label="Timeline of the success plan">',
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
     ]
-    for tick in _months(first, last):
-        if tick < first:
-            continue
+    for tick in months(first, last):
         out.append(
             f'<line x1="{x(tick):.1f}" y1="{TOP - 8}" x2="{x(tick):.1f}" y2="{height - 12}" '
             'stroke="#e3e7ec" stroke-width="1"/>'

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.events import group_from_url
-from bot.core.model import Objective, objectives_of
+from bot.core.model import Objective, goals_epic, objectives_of
 from bot.gitlab.api import GitLabAPI, Page
 from bot.gitlab.client import GitLabError
 from bot.gitlab.documents import CHILDREN_QUERY, PLAN_QUERY
@@ -23,6 +23,8 @@ class PlanRead:
     objectives: list[Objective]
     epics: int
     requests: int
+    # The epic with the customer's goals and highlights (labelled so), when the group has one.
+    goals: Objective | None = None
 
     @property
     def items(self) -> int:
@@ -70,9 +72,16 @@ async def complete_children(gl: GitLabAPI, node: dict[str, Any]) -> int:
 
 
 async def read_plan(
-    gl: GitLabAPI, group: str, label: str, progress: Callable[[int, bool, int], None] | None = None
+    gl: GitLabAPI,
+    group: str,
+    label: str,
+    progress: Callable[[int, bool, int], None] | None = None,
+    *,
+    goals_label: str | None = None,
 ) -> PlanRead:
     """The objectives (epics with *label*) of *group* and its subgroups, initiatives included.
+
+    With *goals_label*, also the epic that holds the customer's goals (read in the same pages).
 
     *progress* is told ``(requests so far, more pages to come, epics so far)`` after each page.
     """
@@ -87,7 +96,8 @@ async def read_plan(
             epics.append(to_objective(node))
         if progress is not None:
             progress(requests, page.has_next, len(epics))
-    return PlanRead(name, objectives_of(epics, label), len(epics), requests)
+    goals = goals_epic(epics, goals_label) if goals_label else None
+    return PlanRead(name, objectives_of(epics, label), len(epics), requests, goals)
 
 
 async def read_portfolio(
