@@ -390,14 +390,8 @@ def _libreoffice_pages(path: Path, tmp_path: Path) -> list[tuple[float, float, l
     return pages
 
 
-@pytest.mark.skipif(
-    not (SOFFICE and PDFTOTEXT) and os.environ.get("CI") != "true",
-    reason="LibreOffice or poppler not installed",
-)
-def test_pptx_text_stays_in_its_own_box_with_long_titles_and_a_900_character_summary(tmp_path: Path) -> None:
-    """Every word LibreOffice draws lies inside the box the deck made for it, and no two boxes overlap."""
-    from bot.deck import pptx as deckpptx
-
+def _long_deck() -> deckmodel.Deck:
+    """A deck with everything at its longest: titles, a 900-character summary, criteria tables, goals."""
     objectives = [from_markdown((DATA / "objectives" / n).read_text(), n) for n in ("good-cycle-time.md",)]
     long_title = (
         "Standardise every payments, ledger and card-issuing service on shared GitLab pipeline templates "
@@ -433,6 +427,17 @@ def test_pptx_text_stays_in_its_own_box_with_long_titles_and_a_900_character_sum
             }
         )
     )
+    # Wins with long outcome summaries, one per day for two weeks.
+    objectives += [
+        Objective(
+            title=f"{long_title} ({n})",
+            labels=["SP Objective", "SP Objective::Status::Closed Success"],
+            state="closed",
+            closed_at=TODAY - dt.timedelta(days=n),
+            description=f"## Outcome\n{summary}",
+        )
+        for n in range(14)
+    ]
     goals = Objective(
         title="Goals",
         labels=["SP Goals"],
@@ -441,9 +446,20 @@ def test_pptx_text_stays_in_its_own_box_with_long_titles_and_a_900_character_sum
         + "\n## Highlights\n- "
         + summary,
     )
-    deck = deckmodel.build(
+    return deckmodel.build(
         "acme", "Acme", objectives, config=LintConfig(), today=TODAY, audience="internal", goals=goals
     )
+
+
+@pytest.mark.skipif(
+    not (SOFFICE and PDFTOTEXT) and os.environ.get("CI") != "true",
+    reason="LibreOffice or poppler not installed",
+)
+def test_pptx_text_stays_in_its_own_box_with_long_titles_and_a_900_character_summary(tmp_path: Path) -> None:
+    """Every word LibreOffice draws lies inside the box the deck made for it, and no two boxes overlap."""
+    from bot.deck import pptx as deckpptx
+
+    deck = _long_deck()
     path = tmp_path / "long.pptx"
     deckpptx.write(deck, path)
     for number, (slide, (_, _, words)) in enumerate(
@@ -504,3 +520,59 @@ async def test_every_html_slide_fits_the_window_whole_and_fills_it(
         shown_w, shown_h = right - left, bottom - top
         assert abs(shown_w / shown_h - 1280 / 720) < 0.03, f"slide {n} is cut at {window}: {box}"
         assert max(shown_w / width, shown_h / height) > 0.97, f"slide {n} does not fill {window}: {box}"
+
+
+# Run in the page after it loaded: every element of every slide must end above the slide's footer
+# and inside its right edge; what does not is listed on <body data-overflow>.
+_OVERFLOW_PROBE = """<script>
+window.addEventListener("load", function () {
+  var out = [];
+  document.querySelectorAll(".slide").forEach(function (slide) {
+    slide.style.display = "block";
+    var box = slide.getBoundingClientRect(), foot = slide.querySelector(".foot");
+    var limit = foot ? foot.getBoundingClientRect().top : box.bottom;
+    slide.querySelectorAll("*").forEach(function (e) {
+      if (foot && (e === foot || foot.contains(e))) return;
+      var b = e.getBoundingClientRect();
+      if (!b.width && !b.height) return;
+      if (b.bottom > limit + 1 || b.right > box.right + 1 || b.left < box.left - 1)
+        out.push(slide.id + ": " + e.tagName + " " + (e.textContent || "").trim().slice(0, 50));
+    });
+    slide.style.display = "";
+  });
+  document.body.setAttribute("data-overflow", JSON.stringify(out));
+});
+</script>"""
+
+
+@pytest.mark.skipif(not CHROMIUM and os.environ.get("CI") != "true", reason="Chromium is not installed")
+def test_html_slides_hold_their_content_above_the_footer_with_everything_at_its_longest(
+    tmp_path: Path,
+) -> None:
+    from bot.deck.build import render
+
+    assert CHROMIUM, "CI must have Chromium (.ci/run installs Debian's chromium)"
+    render(_long_deck(), tmp_path, {"html"}, Settings(_env_file=None))
+    page = tmp_path / "probe.html"
+    page.write_text((tmp_path / "index.html").read_text().replace("</body>", _OVERFLOW_PROBE + "</body>"))
+    dom = subprocess.run(
+        [
+            CHROMIUM or "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,720",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            f"file://{page}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    found = re.search(r'data-overflow="([^"]*)"', dom)
+    assert found, "the probe did not run"
+    overflow = json.loads(html.unescape(found[1]))
+    assert overflow == [], f"{len(overflow)} elements run past their slide: {overflow[:6]}"

@@ -142,7 +142,11 @@ def parse_payload(event: str, data: Any) -> WorkItemHook | NoteHook | None:
 
 
 def interpret(
-    hook: WorkItemHook | NoteHook | None, *, bot_username: str | None, objective_label: str
+    hook: WorkItemHook | NoteHook | None,
+    *,
+    bot_username: str | None,
+    objective_label: str,
+    goals_label: str | None = None,
 ) -> DomainEvent:
     """Turn a parsed delivery into one domain event (pure)."""
     if hook is None:
@@ -159,7 +163,9 @@ def interpret(
         group, iid = located
         labels = hook.label_titles()
         previous = hook.previous_label_titles() or []
-        if objective_label not in labels and objective_label not in previous:
+        # The goals epic is read by the deck (its opening slide): its edits are plan changes too.
+        plan_labels = {objective_label, *([goals_label] if goals_label else [])}
+        if not plan_labels & {*labels, *previous}:
             return DomainEvent(kind="ignored", reason="epic is not an objective", group=group)
         return DomainEvent(kind="objective_changed", group=group, iid=iid, action=attrs.action)
     if hook.project is None or not hook.project.path_with_namespace:

@@ -107,7 +107,10 @@ def quantity(text: str | None) -> Quantity | None:
 
 
 # A number that is part of a name ("SOC 2", "ISO 27001", "phase 2", "GitLab 18.1") is not a quantity.
-_NAME_BEFORE = re.compile(r"(?:\b[A-Z][A-Za-z]*|\b(?:phase|tier|level|stage|step|version|v|wave))\s*$", re.I)
+_NAME_BEFORE = re.compile(
+    r"(?:\b[A-Z]{2,}[A-Za-z-]*|\b[A-Z][a-z]+[A-Z][A-Za-z]*"  # SOC 2, ISO 27001, GitLab 18
+    r"|\b(?i:phase|tier|level|stage|step|version|v|wave|release))\s*$"
+)
 
 
 def _quantities(text: str) -> list[re.Match[str]]:
@@ -115,7 +118,7 @@ def _quantities(text: str) -> list[re.Match[str]]:
     found = []
     for match in _ANY_QTY.finditer(text):
         before = text[max(0, match.start() - 20) : match.start()]
-        if re.search(r"[A-Za-z]\s*$", before) and _NAME_BEFORE.search(before):
+        if _NAME_BEFORE.search(before):
             continue
         found.append(match)
     return found

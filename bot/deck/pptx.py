@@ -1,9 +1,4 @@
-"""The deck as a PPTX: the same slides as the HTML deck, every text fitted to its box before it is drawn.
-
-Each text is wrapped with the font's advance widths (``fit``), shrunk a few points when it would
-overflow, and cut at a word with an ellipsis only when even the smallest size does not hold it;
-whatever is cut is in the slide's speaker notes in full. Shapes are written by ``pptxxml``.
-"""
+"""The deck as a PPTX: the same slides as the HTML deck, every text fitted to its box (``pptxslide``)."""
 
 from __future__ import annotations
 
@@ -12,161 +7,14 @@ from pathlib import Path
 
 from pptx.util import Emu
 
-from bot.deck.fit import LINE_EM, fit, width
+from bot.deck.fit import fit, width
 from bot.deck.model import Deck, Item, ObjectiveView
-from bot.deck.pptxbase import THEME_COLORS, new_presentation
-from bot.deck.pptxxml import INSET_X, INSET_Y, Run, Shapes, Writer, inches, paragraph, points
+from bot.deck.pptxbase import new_presentation
+from bot.deck.pptxslide import BOTTOM, FULL, INK, LEFT, MUTED, SLACK, H, Slide, W, hexcolor, room, text_height
+from bot.deck.pptxxml import INSET_X, Run, Writer, inches, paragraph
 from bot.deck.timeline import COLORS, LEGEND_ITEMS, bars, months, unscheduled, window
 
-INK, MUTED, BRAND, WHITE = THEME_COLORS["dk2"], "5B6B7A", THEME_COLORS["accent1"], "FFFFFF"
-W, H = inches(13.333), inches(7.5)
-LEFT, FULL = inches(0.7), inches(11.93)
-BOTTOM = inches(6.9)  # the content ends here; the footer line is below
 TITLE_ONLY = 5  # python-pptx template layout "Title Only"
-
-
-def _hex(color: str) -> str:
-    return color.lstrip("#").upper()
-
-
-def _column_widths(header: list[str], rows: list[list[str]], total: int, size: float) -> list[int]:
-    """Column widths (EMU) summing to *total*: no word is broken while the widest words fit, and the
-    room left is shared by how much longer each column's text is than its longest word."""
-    pad = points(2 * INSET_X)
-    columns = list(zip(header, *rows, strict=True))
-    least = [
-        pad
-        + max(width(word, size, bold=n == 0) for n, cell in enumerate(col) for word in cell.split() or [""])
-        for col in columns
-    ]
-    wanted = [
-        max(m, pad + max(width(cell, size, bold=n == 0) for n, cell in enumerate(col)) / SLACK)
-        for m, col in zip(least, columns, strict=True)
-    ]
-    room = points(total)
-    if sum(least) >= room:
-        shares = least
-    elif sum(wanted) <= room:
-        shares = wanted
-    else:
-        extra = [w - m for w, m in zip(wanted, least, strict=True)]
-        spare = room - sum(least)
-        shares = [m + spare * e / sum(extra) for m, e in zip(least, extra, strict=True)]
-    scale = total / sum(shares)
-    widths = [round(share * scale) for share in shares]
-    widths[-1] += total - sum(widths)
-    return widths
-
-
-# Renderers differ by a few per cent (hinting, kerning, the cell margins LibreOffice adds): lines
-# are laid out this much narrower than the box.
-SLACK = 0.95
-
-
-def _room(w: int, h: int) -> tuple[float, float]:
-    """The points a box's text may fill inside its insets."""
-    return points(w - 2 * INSET_X) * SLACK, points(h - 2 * INSET_Y)
-
-
-def _used(lines: int, size: float, gaps: float = 0.0) -> int:
-    """The EMU a box of *lines* lines at *size* points takes, insets included."""
-    return round((lines * size * LINE_EM + gaps) * 12700) + 2 * INSET_Y
-
-
-class _Slide:
-    """One slide being laid out: its shapes and, for the presenter, its notes."""
-
-    def __init__(self, deck: Deck, kicker: str, title: str) -> None:
-        self.shapes = Shapes()
-        self.notes: list[str] = []
-        s = self.shapes
-        s.rect(0, 0, W, inches(0.1), BRAND)
-        self.text(kicker.upper(), LEFT, inches(0.4), inches(11), inches(0.4), 12, color=BRAND, bold=True)
-        # The title: 28 pt on one line, down to 20 pt on two; the rest, if any, goes to the notes.
-        box = (LEFT, inches(0.8), inches(12), inches(0.85))
-        shown = fit(title, *_room(box[2], box[3]), 28, smallest=20, bold=True)
-        runs = [paragraph([Run(t, shown.size, bold=True, color=INK)]) for t in shown.paragraphs]
-        s.title(box[0], box[1], box[2], min(box[3], _used(shown.lines, shown.size)), runs)
-        if shown.cut:
-            self.notes.append(f"Title: {title}")
-        self.text(
-            f"{deck.customer} · Success plan · {deck.today}",
-            LEFT,
-            inches(7.0),
-            inches(9),
-            inches(0.35),
-            10,
-            MUTED,
-        )
-
-    def text(
-        self,
-        text: str | list[str],
-        x: int,
-        y: int,
-        w: int,
-        h: int,
-        size: float,
-        color: str = INK,
-        *,
-        bold: bool = False,
-        smallest: float | None = None,
-        gap: float = 0.0,
-        bullet: bool = False,
-    ) -> int:
-        """A text box fitted to *w* by *h*; returns the height its text takes (EMU)."""
-        items = [text] if isinstance(text, str) else text
-        items = [f"• {t}" for t in items] if bullet else items
-        shown = fit(items, *_room(w, h), size, smallest=smallest, bold=bold, gap=gap)
-        if shown.cut:
-            self.notes.append("In full: " + " / ".join(items))
-        paragraphs = [
-            paragraph([Run(t, shown.size, bold=bold, color=color)], after=gap) for t in shown.paragraphs
-        ]
-        used = min(h, _used(shown.lines, shown.size, gap * max(0, len(shown.paragraphs) - 1)))
-        self.shapes.text(x, y, w, used, paragraphs)  # as tall as its text: boxes never overlap
-        return used
-
-    def heading(self, text: str, x: int, y: int, w: int) -> int:
-        """A small grey capitalised heading above a block, as on the HTML slides."""
-        return self.text(text, x, y, w, inches(0.32), 11, MUTED, bold=True)
-
-    def table(
-        self,
-        header: list[str],
-        rows: list[list[str]],
-        x: int,
-        y: int,
-        w: int,
-        size: float,
-        bottom: int = BOTTOM,
-    ) -> int:
-        """A table in the deck's colours, columns sized to their text, rows as tall as their text.
-
-        Rows that would run past *bottom* are left out and counted in a last line; returns the height.
-        """
-        widths = _column_widths(header, rows, w, size)
-        cells: list[list[str]] = []
-        heights: list[int] = []
-        for r, row in enumerate([header, *rows]):
-            lines, kept = 1, []
-            for value, col in zip(row, widths, strict=True):
-                room = points(col - 2 * INSET_X) * SLACK
-                shown = fit(value, room, 4 * size * LINE_EM, size, bold=r == 0)  # at most four lines
-                lines = max(lines, shown.lines)
-                kept.append(shown.text.replace("\n", " "))
-            height = _used(lines, size)
-            more = len(rows) - r  # rows left, this one included
-            if r and y + sum(heights) + height + (inches(0.35) if more > 1 else 0) > bottom:
-                break
-            cells.append(kept)
-            heights.append(height)
-        self.shapes.table(x, y, widths, cells, heights, size)
-        used = sum(heights)
-        left_out = len(rows) - (len(cells) - 1)
-        if left_out:
-            used += self.text(f"…and {left_out} more.", x, y + used, w, inches(0.35), 11, MUTED)
-        return used
 
 
 def _meta(o: ObjectiveView) -> str:
@@ -183,7 +31,7 @@ def _criteria(o: ObjectiveView) -> list[tuple[str, str, str]]:
     """(text, verdict, colour) per line: each criterion, then its values line when it has one."""
     lines: list[tuple[str, str, str]] = []
     for c in o.criteria[:5]:
-        lines.append((f"• {c.label}", c.verdict, _hex(COLORS[c.verdict_class])))
+        lines.append((f"• {c.label}", c.verdict, hexcolor(COLORS[c.verdict_class])))
         if c.detail:
             lines.append((f"   {c.detail}", "", MUTED))
     return lines or [("Success criteria still being agreed.", "", MUTED)]
@@ -196,12 +44,12 @@ class _Builder:
         self.prs.slide_width, self.prs.slide_height = Emu(W), Emu(H)
         self.writer = Writer(self.prs, TITLE_ONLY)
 
-    def add(self, slide: _Slide) -> None:
+    def add(self, slide: Slide) -> None:
         self.writer.add(slide.shapes, slide.notes)
 
     def overview(self) -> None:
         d = self.deck
-        sl = _Slide(d, "Success plan", d.customer)
+        sl = Slide(d, "Success plan", d.customer)
         sl.text(
             f"Where we are on the outcomes we agreed, as of {d.today}.",
             LEFT, inches(1.7), inches(11.5), inches(0.5), 18, MUTED,
@@ -226,7 +74,7 @@ class _Builder:
     def goals(self) -> None:
         g = self.deck.goals
         assert g is not None
-        sl = _Slide(self.deck, "Goals and highlights", f"What {self.deck.customer} wants to achieve")
+        sl = Slide(self.deck, "Goals and highlights", f"What {self.deck.customer} wants to achieve")
         columns = [("GOALS", g.goals or ["Goals still being agreed."])]
         columns += [("HIGHLIGHTS", g.highlights)] if g.highlights else []
         col_w = (FULL - inches(0.4) * (len(columns) - 1)) // len(columns)
@@ -240,8 +88,8 @@ class _Builder:
 
     def objective(self, n: int, o: ObjectiveView) -> None:
         kicker = f"Objective {n} of {len(self.deck.objectives)}" + (" · Draft" if o.draft else "")
-        sl = _Slide(self.deck, kicker, o.title)
-        color = _hex(COLORS.get(o.status_class, COLORS["none"]))
+        sl = Slide(self.deck, kicker, o.title)
+        color = hexcolor(COLORS.get(o.status_class, COLORS["none"]))
         y = inches(1.65) + sl.text(
             _meta(o), LEFT, inches(1.65), inches(12), inches(0.6), 13, color, bold=True
         )
@@ -254,7 +102,7 @@ class _Builder:
         lines = _criteria(o)
         texts = [text + (f" · {verdict}" if verdict else "") for text, verdict, _ in lines]
         box_h = BOTTOM - top
-        shown = fit(texts, *_room(left_w, box_h), 13, smallest=10, gap=4)
+        shown = fit(texts, *room(left_w, box_h), 13, smallest=10, gap=4)
         paragraphs = []
         for k, text in enumerate(shown.paragraphs):
             label, verdict, verdict_color = lines[k]
@@ -268,7 +116,7 @@ class _Builder:
             else:
                 runs = [Run(text, size, color=tone)]
             paragraphs.append(paragraph(runs, after=4))
-        used = _used(shown.lines, shown.size, 4 * max(0, len(shown.paragraphs) - 1))
+        used = text_height(shown.lines, shown.size, 4 * max(0, len(shown.paragraphs) - 1))
         sl.shapes.text(LEFT, top, left_w, min(box_h, used), paragraphs)
         # Right: the initiatives, then the latest update when there is room for it.
         sl.heading("INITIATIVES", right_x, y + inches(0.1), right_w)
@@ -303,7 +151,7 @@ class _Builder:
 
     def timeline(self) -> None:
         d = self.deck
-        sl = _Slide(d, "Timeline", "Objectives and initiatives over time")
+        sl = Slide(d, "Timeline", "Objectives and initiatives over time")
         rows = bars(d)
         if not rows:
             sl.text("No open objectives to show.", LEFT, inches(2), inches(10), inches(0.5), 18, MUTED)
@@ -335,14 +183,14 @@ class _Builder:
             if row.milestone:
                 side = int(row_h * 0.6)
                 at = (x(row.end) - side // 2, y + int(row_h * 0.2))
-                sl.shapes.rect(*at, side, side, _hex(row.color), shape="diamond")
+                sl.shapes.rect(*at, side, side, hexcolor(row.color), shape="diamond")
             else:
                 bar_w = max(inches(0.08), x(row.end) - x(row.start))
                 at = (x(row.start), y + int(row_h * 0.2))
-                sl.shapes.rect(*at, bar_w, int(row_h * 0.6), _hex(row.color), shape="roundRect")
+                sl.shapes.rect(*at, bar_w, int(row_h * 0.6), hexcolor(row.color), shape="roundRect")
         today = x(d.today)
         sl.shapes.line(
-            today, top - inches(0.05), 0, bottom - top + inches(0.1), _hex(COLORS["concern"]), dashed=True
+            today, top - inches(0.05), 0, bottom - top + inches(0.1), hexcolor(COLORS["concern"]), dashed=True
         )
         sl.text(
             f"Today ({d.today})",
@@ -351,13 +199,15 @@ class _Builder:
             inches(2),
             inches(0.3),
             10,
-            _hex(COLORS["concern"]),
+            hexcolor(COLORS["concern"]),
         )
         y = bottom + inches(0.4)
         legend_x = LEFT
         for label, color in [*LEGEND_ITEMS, ("due date only", COLORS["done"])]:
             shape = "diamond" if label == "due date only" else "roundRect"
-            sl.shapes.rect(legend_x, y + inches(0.07), inches(0.14), inches(0.14), _hex(color), shape=shape)
+            sl.shapes.rect(
+                legend_x, y + inches(0.07), inches(0.14), inches(0.14), hexcolor(color), shape=shape
+            )
             label_w = round(width(label, 10) / SLACK * 12700) + 2 * INSET_X + inches(0.05)
             sl.text(label, legend_x + inches(0.16), y, label_w, inches(0.3), 10)
             legend_x += inches(0.16) + label_w + inches(0.15)
@@ -372,13 +222,13 @@ class _Builder:
         self.add(sl)
 
     def items(self, kicker: str, title: str, items: list[Item]) -> None:
-        sl = _Slide(self.deck, kicker, title)
+        sl = Slide(self.deck, kicker, title)
         rows = [[str(i.when or "—"), i.title, i.detail] for i in items]
         sl.table(["Date", "Item", "Detail"], rows, LEFT, inches(1.8), FULL, 13)
         self.add(sl)
 
     def health(self) -> None:
-        sl = _Slide(self.deck, "Plan health", "How complete the plan is")
+        sl = Slide(self.deck, "Plan health", "How complete the plan is")
         rows = [[r.title, str(r.errors), str(r.warnings), r.top] for r in self.deck.health]
         below = inches(1.8)
         if rows:
@@ -387,7 +237,9 @@ class _Builder:
                 ["Objective", "Errors", "Warnings", "Top item"], rows, LEFT, below, FULL, 12, bottom
             )
         for finding in self.deck.plan_findings:
-            below += sl.text(finding.message, LEFT, below, FULL, inches(0.35), 13, _hex(COLORS["concern"]))
+            below += sl.text(
+                finding.message, LEFT, below, FULL, inches(0.35), 13, hexcolor(COLORS["concern"])
+            )
         self.add(sl)
 
 

@@ -55,6 +55,7 @@ async def handle_delivery(job: Job, ctx: Context) -> Outcome:
         hook,
         bot_username=ctx.bot_username,
         objective_label=ctx.config.lint.labels.objective,
+        goals_label=ctx.config.lint.labels.goals,
     )
     if event.kind == "ignored":
         logger.info("delivery ignored", delivery_id=key, reason=event.reason, group=event.group)

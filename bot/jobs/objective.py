@@ -131,6 +131,12 @@ async def handle_objective(job: Job, ctx: Context) -> Outcome:
         await complete_children(gl, node)  # more than 100 initiatives: read the rest
         objective = to_objective(node)
         tracked = ctx.config.lint.labels.objective in objective.labels
+        if not tracked and ctx.config.lint.labels.goals in objective.labels:
+            # The goals epic: no lint and no comment, but the deck's opening slide shows it.
+            rebuild = await note_changes(
+                ctx, group, objective, tracked=True, reason=str(job.payload.get("reason"))
+            )
+            return Outcome(result={"comment": "skipped", "why": "goals epic", "rebuild": rebuild})
         rebuild = await note_changes(
             ctx, group, objective, tracked=tracked, reason=str(job.payload.get("reason"))
         )

@@ -21,6 +21,16 @@ def test_epic_without_the_label_now_or_before_is_ignored() -> None:
     assert event.kind == "ignored" and event.reason == "epic is not an objective"
 
 
+def test_an_epic_with_the_goals_label_is_a_plan_change_too() -> None:
+    data = fixture_json("issue_hook__epic_objective_labelled.json")
+    data["labels"] = [{**label, "title": "SP Goals"} for label in data["labels"][:1]]
+    data.get("changes", {}).pop("labels", None)
+    hook = parse_payload("Issue Hook", data)
+    assert interpret(hook, bot_username=None, objective_label="SP Objective").kind == "ignored"
+    event = interpret(hook, bot_username=None, objective_label="SP Objective", goals_label="SP Goals")
+    assert (event.kind, event.group, event.iid) == ("objective_changed", "acme-corp/success-plan", 3)
+
+
 def test_the_bots_own_events_and_comments_are_ignored() -> None:
     data = fixture_json("issue_hook__epic_objective_labelled.json")
     own = interpret(

@@ -293,3 +293,18 @@ async def test_changes_under_a_portfolio_parent_coalesce_into_one_portfolio_rebu
     [portfolio] = [j for j in waiting if j.payload["group"] == "am"]
     assert portfolio.payload["changes"] == 3
     assert ctx.config.deck("am") is not None and ctx.config.deck("am").project == "am/portfolio"
+
+
+async def test_an_edit_of_the_goals_epic_rebuilds_the_deck_and_never_comments(
+    ctx: Context, fake: FakeGitLab
+) -> None:
+    goals = work_item(5, "Acme goals", labels=("SP Goals",), description="## Goals\n- Weekly releases")
+    answer_objective(fake, goals)
+    outcome = await handle_objective(job(ctx.jobs.new("objective", group="am/acme", iid=5, reason="t")), ctx)
+    assert outcome.result == {"comment": "skipped", "why": "goals epic", "rebuild": True}
+    assert fake.names() == ["Objective"]  # read, nothing written on GitLab
+    [waiting] = await ctx.store.list_jobs("pending", kind="rebuild")
+    assert waiting.payload["group"] == "am/acme"
+    # The same goals again: nothing changed, no rebuild.
+    again = await handle_objective(job(ctx.jobs.new("objective", group="am/acme", iid=5, reason="t")), ctx)
+    assert again.result["rebuild"] is False
