@@ -417,16 +417,21 @@ def _long_deck() -> deckmodel.Deck:
         )
         for n in range(12)
     ]
-    objectives.append(
+    # Ten long objectives: the at-a-glance, risks and plan-health tables fill up too.
+    objectives += [
         objectives[0].model_copy(
             update={
-                "title": long_title,
+                "title": f"{long_title} {n}",
+                "labels": [*objectives[0].labels[:1], "SP Objective::Status::Concern"]
+                if n % 2
+                else objectives[0].labels,
                 "description": f"## Summary\n{summary}{table}\nOwner: @dana.csm\n\n"
                 f"## Updates\n- 2026-11-02: {summary}",
                 "children": children,
             }
         )
-    )
+        for n in range(10)
+    ]
     # Wins with long outcome summaries, one per day for two weeks.
     objectives += [
         Objective(

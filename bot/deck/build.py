@@ -25,7 +25,12 @@ def render(deck: model.Deck, out: Path, formats: set[str], settings: Settings) -
         html = (
             environment(settings.templates_dir)
             .get_template("deck/deck.html")
-            .render(deck=deck, timeline_svg=svg, generated=f"generated {deck.today}")
+            .render(
+                deck=deck,
+                timeline_svg=svg,
+                generated=f"generated {deck.today}",
+                how_many_fit=model.how_many_fit,
+            )
         )
         (out / "index.html").write_text(html, encoding="utf-8")
         written["html"] = str(out / "index.html")

@@ -124,27 +124,34 @@ def fit(
 
 def _cut(items: list[str], room_w: float, room_h: float, size: float, bold: bool, gap: float) -> Fitted:
     """The longest start of *items* that fits at *size*, ending in an ellipsis."""
+
+    def fits(paragraphs: list[str]) -> bool:
+        return _needed(paragraphs, room_w, size, bold, gap)[1] <= room_h
+
+    def ended(words: list[str]) -> str:
+        return " ".join(words).rstrip(_TRAILING) + ELLIPSIS
+
     kept: list[str] = []
     for item in items:
-        trial = [*kept, item]
-        if _needed(trial, room_w, size, bold, gap)[1] <= room_h:
-            kept = trial
-            continue
-        words = item.split()
-        low, high = 0, len(words)  # the most words of this paragraph that still fit, by bisection
+        if not fits([*kept, item]):
+            break
+        kept.append(item)
+    rest = items[len(kept)] if len(kept) < len(items) else kept.pop()
+    while True:
+        words = rest.split()
+        low, high = 0, len(words)  # the most words of *rest* that fit with the ellipsis, by bisection
         while low < high:
             mid = (low + high + 1) // 2
-            candidate = " ".join(words[:mid]).rstrip(_TRAILING) + ELLIPSIS
-            if _needed([*kept, candidate], room_w, size, bold, gap)[1] <= room_h:
+            if fits([*kept, ended(words[:mid])]):
                 low = mid
             else:
                 high = mid - 1
         if low:
-            kept.append(" ".join(words[:low]).rstrip(_TRAILING) + ELLIPSIS)
-        elif kept:
-            kept[-1] = kept[-1].rstrip(ELLIPSIS).rstrip() + ELLIPSIS
-        break
-    if not kept and items:
-        kept = [ELLIPSIS]
+            kept.append(ended(words[:low]))
+            break
+        if not kept:
+            kept = [ELLIPSIS]
+            break
+        rest = kept.pop()  # not even one word fits after it: end the paragraph before instead
     lines, _ = _needed(kept, room_w, size, bold, gap)
     return Fitted(kept, size, lines, True)

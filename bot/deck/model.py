@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core.catalogue import RULES
 from bot.core.checks import lint_objective, lint_plan, outcome_summary
 from bot.core.config import LintConfig
-from bot.core.description import dated_blocks, latest_entry, parse, strip_placeholders
+from bot.core.description import Block, dated_blocks, latest_entry, parse, strip_placeholders
 from bot.core.model import Finding, Initiative, Objective
 from bot.deck.criteria import Criterion, criterion
 
@@ -95,6 +96,24 @@ def health_row(title: str, findings: list[Finding]) -> HealthRow:
     return HealthRow(title, len(errors), len(warnings), top)
 
 
+def how_many_fit(items: list[Any], budget: int, how: str, *fields: str | int) -> int:
+    """How many of *items*, in order, fit in *budget* lines of an HTML slide.
+
+    *fields* alternate an attribute and the characters a line of it holds; an item costs one line
+    of spacing plus its fields' lines, added up (``how="sum"``: a title above its detail) or the
+    tallest of them (``"max"``: cells of one table row).
+    """
+    pairs = [(str(fields[n]), int(fields[n + 1])) for n in range(0, len(fields), 2)]
+    used = 0
+    for count, item in enumerate(items):
+        lines = [1 + len(str(getattr(item, name))) // per_line for name, per_line in pairs]
+        cost = 1 + (sum(lines) if how == "sum" else max(lines))
+        if used + cost > budget:
+            return count
+        used += cost
+    return len(items)
+
+
 @dataclass(frozen=True)
 class Goals:
     """The opening slide: the customer's goals and recent highlights, as the CSM wrote them."""
@@ -120,11 +139,13 @@ def goals_view(epic: Objective | None, config: LintConfig) -> Goals | None:
     def lines(names: list[str]) -> list[str]:
         section = description.section(names)
         blocks = (section.bullets or section.blocks) if section else []
-        return [text for b in blocks if (text := strip_placeholders(b.text))][:6]
+        return [text for b in blocks if (text := _flat(strip_placeholders(b.text)))][:6]
 
     goals, highlights = lines(headings.goals), lines(headings.highlights)
     if not description.section(headings.goals) and not description.section(headings.highlights):
-        goals = [t for line in description.preamble.split("\n\n") if (t := strip_placeholders(line))][:6]
+        # No headings: each line of the description is a goal, as written.
+        lines_ = description.preamble.splitlines()
+        goals = [t for line in lines_ if (t := _flat(strip_placeholders(line).lstrip("-*• ")))][:6]
     if not goals and not highlights:
         return None
     return Goals(goals, highlights, epic.url, epic.updated_at)
@@ -179,6 +200,16 @@ def _status(labels: list[str], prefix: str) -> str:
     return found[0] if found else "No status"
 
 
+def _flat(text: str) -> str:
+    """One line: Markdown's soft line breaks are spaces."""
+    return " ".join(text.split())
+
+
+def _paragraphs(blocks: list[Block]) -> str:
+    """A section's paragraphs, one per line, each on one line, template text removed."""
+    return "\n".join(t for b in blocks if (t := _flat(strip_placeholders(b.text))))
+
+
 def _people(names: list[str]) -> str:
     return ", ".join(f"@{n}" for n in names) if names else "Owner to be confirmed"
 
@@ -206,7 +237,7 @@ def _objective(
     summary = description.section(config.headings.summary)
     criteria = description.section(config.headings.criteria)
     updates = description.section(config.headings.updates)
-    latest = strip_placeholders(latest_entry(updates)) if updates is not None else ""
+    latest = _flat(strip_placeholders(latest_entry(updates))) if updates is not None else ""
     dated = dated_blocks(updates) if updates is not None else []
     owner = _people(o.assignees)
     if not o.assignees:
@@ -227,9 +258,9 @@ def _objective(
         status=status,
         status_class=STATUS_CLASS.get(status, "none"),
         outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
-        summary=strip_placeholders(summary.text)[:900] if summary else "",
+        summary=_paragraphs(summary.blocks)[:900] if summary else "",
         criteria=[
-            criterion(text, b.parts, dated, today, horizon_days)
+            criterion(_flat(text), b.parts, dated, today, horizon_days)
             for b in (criteria.bullets if criteria else [])
             if (text := strip_placeholders(b.text))
         ][:8],
@@ -282,7 +313,9 @@ def build(
         if o.state == "closed" and o.closed_at and o.closed_at >= since:
             # What the win achieved, in the plan's words: its outcome section or the update saying so.
             achieved = outcome_summary(parse(o.description, config.headings.known()), config.headings.updates)
-            deck.completed.append(Item(o.title, achieved[:300] or "Completed", o.closed_at, "objective"))
+            deck.completed.append(
+                Item(o.title, _flat(achieved)[:300] or "Completed", o.closed_at, "objective")
+            )
         for c in o.children or []:
             if c.state == "closed" and c.closed_at and c.closed_at >= since:
                 deck.completed.append(Item(c.title, f"Initiative of “{o.title}”", c.closed_at, "initiative"))

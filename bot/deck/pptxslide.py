@@ -109,7 +109,7 @@ class Slide:
         bullet: bool = False,
     ) -> int:
         """A text box fitted to *w* by *h*; returns the height its text takes (EMU)."""
-        items = [text] if isinstance(text, str) else text
+        items = [line for t in ([text] if isinstance(text, str) else text) for line in t.split("\n")]
         items = [f"• {t}" for t in items] if bullet else items
         shown = fit(items, *room(w, h), size, smallest=smallest, bold=bold, gap=gap)
         if shown.cut:

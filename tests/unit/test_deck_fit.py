@@ -43,3 +43,38 @@ def test_text_shrinks_before_it_is_cut_and_a_cut_ends_in_an_ellipsis() -> None:
     # Paragraphs are kept whole first: the third does not fit, so it is cut, not the first two.
     items = fit(["one two three", "four five six", "seven eight nine " * 20], 300, 3 * 12 * LINE_EM, 12)
     assert items.paragraphs[:2] == ["one two three", "four five six"] and items.cut
+
+
+def test_whatever_the_text_and_box_the_fitted_text_fits() -> None:
+    import random
+
+    from bot.deck.fit import height
+
+    rng = random.Random(19)
+    words = [
+        "alpha",
+        "beta",
+        "payments",
+        "pipeline",
+        "Jenkins",
+        "runners",
+        "templates",
+        "supercalifragilistic",
+        "2026-11-30",
+        "·",
+    ]
+    for _ in range(800):
+        paragraphs = [
+            " ".join(rng.choice(words) for _ in range(rng.randint(1, 40))) for _ in range(rng.randint(1, 6))
+        ]
+        room_w, room_h = rng.uniform(40, 500), rng.uniform(14, 300)
+        size, gap = rng.choice([10, 12, 14, 18]), rng.choice([0, 4, 8])
+        shown = fit(paragraphs, room_w, room_h, size, smallest=size - 3, gap=gap)
+        assert all(
+            width(line, shown.size) <= room_w
+            for p in shown.paragraphs
+            for line in wrap(p, room_w, shown.size)
+        )
+        needed = height(shown.lines, shown.size) + gap * (len(shown.paragraphs) - 1)
+        assert needed <= room_h or shown.paragraphs == [ELLIPSIS]
+        assert not shown.cut or shown.paragraphs[-1].endswith(ELLIPSIS)
