@@ -581,3 +581,35 @@ def test_html_slides_hold_their_content_above_the_footer_with_everything_at_its_
     assert found, "the probe did not run"
     overflow = json.loads(html.unescape(found[1]))
     assert overflow == [], f"{len(overflow)} elements run past their slide: {overflow[:6]}"
+
+
+def test_the_customer_deck_of_the_whole_corpus_shows_no_lint_internals_or_template_text(
+    tmp_path: Path,
+) -> None:
+    """Every corpus objective in one customer deck: no rule id or title, no placeholder, no "Unassigned"."""
+    from bot.core.catalogue import RULES
+    from bot.core.description import strip_placeholders
+    from bot.deck import pptx as deckpptx
+    from bot.deck.build import render
+
+    objectives = [from_markdown(p.read_text(), p.stem) for p in sorted((DATA / "objectives").glob("*.md"))]
+    deck = deckmodel.build("acme", "Acme", objectives, config=LintConfig(), today=TODAY)
+    assert len(deck.objectives) > 40
+    render(deck, tmp_path, {"html"}, Settings(_env_file=None))
+    page = re.sub(
+        r"<style>.*?</style>|<script>.*?</script>", " ", (tmp_path / "index.html").read_text(), flags=re.S
+    )
+    texts = [html.unescape(t) for t in re.findall(r">([^<]+)<", page)]
+    deckpptx.write(deck, tmp_path / "deck.pptx")
+    prs = Presentation(str(tmp_path / "deck.pptx"))
+    for slide in prs.slides:
+        texts += [frame.text for shape in slide.shapes for frame in _text_frames(shape)]
+        if slide.has_notes_slide:
+            texts.append(slide.notes_slide.notes_text_frame.text)  # the file may reach the customer
+    shown = "\n".join(texts)
+    for rule_id, rule in RULES.items():
+        assert rule_id not in shown and rule.title not in shown, rule_id
+    for word in ("Unassigned", "To be agreed", "TBD", "TBC"):
+        assert word not in shown
+    leftovers = [t for t in texts if strip_placeholders(t) != t and "[" in t]
+    assert leftovers == []

@@ -210,6 +210,13 @@ def _paragraphs(blocks: list[Block]) -> str:
     return "\n".join(t for b in blocks if (t := _flat(strip_placeholders(b.text))))
 
 
+def _filled(parts: dict[str, str] | None) -> dict[str, str] | None:
+    """A criteria table row without its template text: a "TBD" baseline is no baseline."""
+    if parts is None:
+        return None
+    return {k: t for k, v in parts.items() if (t := _flat(strip_placeholders(v)))}
+
+
 def _people(names: list[str]) -> str:
     return ", ".join(f"@{n}" for n in names) if names else "Owner to be confirmed"
 
@@ -260,7 +267,7 @@ def _objective(
         outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
         summary=_paragraphs(summary.blocks)[:900] if summary else "",
         criteria=[
-            criterion(_flat(text), b.parts, dated, today, horizon_days)
+            criterion(_flat(text), _filled(b.parts), dated, today, horizon_days)
             for b in (criteria.bullets if criteria else [])
             if (text := strip_placeholders(b.text))
         ][:8],

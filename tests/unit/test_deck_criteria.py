@@ -108,6 +108,16 @@ def test_the_deck_reads_criteria_tables_and_the_updates_of_the_objective() -> No
     )
 
 
+def test_template_text_in_a_criteria_table_never_reaches_a_slide() -> None:
+    deck = _deck(
+        "## Summary\nWhy.\n\n## Success Criteria\n| Metric | Baseline | Current | Target | By |\n"
+        "|---|---|---|---|---|\n| Lead time | TBD | [current value] | 7 days | n/a |\n"
+    )
+    (c,) = deck.objectives[0].criteria
+    assert (c.label, c.baseline, c.current, c.target, c.due) == ("Lead time", "", "", "7 days", None)
+    assert c.values == "Target 7 days"
+
+
 def test_wins_say_what_was_achieved_in_the_plans_words() -> None:
     closed = [
         Objective(
