@@ -112,6 +112,10 @@ _MONTH_NUMBER = {
 }
 
 
+# A value (not a year, not the end of a date) and a parenthesis after it.
+_MEASURED_ON = re.compile(r"((?<![\d-])(?!(?:19|20)\d\d\b)\d[\d,.]*\s*(?:%|[A-Za-z]+)?)\s*\([^()]*\)")
+
+
 def _month_end(year: int, month: int) -> dt.date:
     first_next = dt.date(year + month // 12, month % 12 + 1, 1)
     return first_next - dt.timedelta(days=1)
@@ -120,8 +124,11 @@ def _month_end(year: int, month: int) -> dt.date:
 def target_date(text: str) -> dt.date | None:
     """The date a criterion is due by: its last ISO date, else month and year, else quarter.
 
-    "by Jan 2027" means the end of January, "by Q1 2027" the end of March (calendar quarters).
+    "by Jan 2027" means the end of January, "by Q1 2027" the end of March (calendar quarters). A
+    date in parentheses right after a value says when that value was measured ("from 120 (Nov
+    2026) to 600 by Q2 2027"): it is not the criterion's date.
     """
+    text = _MEASURED_ON.sub(r"\1", text)
     found: list[dt.date] = []
     for m in _ISO.finditer(text):
         try:

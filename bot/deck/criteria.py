@@ -28,16 +28,22 @@ _STOP = (
 )
 # A quantity: an optional comparison or currency, a number, and up to two unit words.
 _QTY = (
-    rf"(?:[<>≤≥~]\s*)?[$€£]?\d[\d,]*(?:\.\d+)?(?:\s*%|[kKM]\b)?"
-    rf"(?:\s+(?!(?:{_STOP})\b)[A-Za-z][A-Za-z/.-]*){{0,2}}(?:\s+per\s+[A-Za-z]+)?"
+    rf"(?:\d+\s*:\s*\d+|(?:[<>≤≥~]\s*)?[$€£]?\d[\d,]*(?:\.\d+)?(?:\s*%|[kKM]\b)?"
+    rf"(?:\s+(?!(?:{_STOP})\b)[A-Za-z][A-Za-z/.-]*){{0,2}}(?:\s+per\s+[A-Za-z]+)?)"
 )
+# "from 10 days (Jan 2026) to 7 days": the parenthesis says when the baseline was measured.
+_AS_OF = r"(?:\s*\([^()]*\))?"
 _LIMIT = r"under|below|less than|fewer than|at most|no more than|above|over|more than|at least|up to|down to"
 _FROM_TO = re.compile(
-    rf"\bfrom\s+(?:~|about\s+|around\s+)?(?P<b>{_QTY})\s*(?:to|→|->)\s+(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})",
+    rf"\bfrom\s+(?:~|about\s+|around\s+)?(?P<b>{_QTY}){_AS_OF}\s*(?:to|→|->)\s+(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})",
     re.IGNORECASE,
 )
-_ARROW = re.compile(rf"(?P<b>{_QTY})\s*(?:→|->)\s*(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})", re.IGNORECASE)
-_TARGET = re.compile(rf"(?:\bto\s+|\b(?:{_LIMIT})\s+|[<>≤≥]\s*)(?P<t>{_QTY})", re.IGNORECASE)
+_ARROW = re.compile(rf"(?P<b>{_QTY}){_AS_OF}\s*(?:→|->)\s*(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})", re.IGNORECASE)
+_FROM = re.compile(rf"\bfrom\s+(?:~|about\s+|around\s+)?(?P<b>{_QTY})", re.IGNORECASE)
+# "to 7 days", "to under 1 hour", "under 15 minutes", "≥ 99.9%": the limit word is part of the target.
+_TARGET = re.compile(
+    rf"\bto\s+(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})|(?P<u>(?:\b(?:{_LIMIT})\s+|[<>≤≥]\s*){_QTY})", re.IGNORECASE
+)
 _CURRENT = re.compile(
     rf"\b(?:currently|today|now|as of [\w-]+)\s*(?:at|is|:)?\s*(?P<c>{_QTY})", re.IGNORECASE
 )
@@ -51,7 +57,10 @@ _UP_VERB = re.compile(
     r"\b(?:increas|grow|rais|improv|boost|expand|more|doubl|tripl|maximi[sz]|onboard|reach|adopt)\w*", re.I
 )
 _NEGATED = re.compile(r"\b(?:not|yet to|still|no longer|pending|blocked|delayed|slipp)\w*", re.I)
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
+_MISSED = re.compile(
+    r"\b(?:missed|not (?:been )?met|fell short|falls short|failed|did not (?:reach|meet))\b", re.I
+)
 _NOT_METRIC = re.compile(
     rf"^(?:{_STOP}|{_LIMIT}|target|goal|baseline|currently|reduce|increase|improve|cut|raise|lower"
     r"|grow|reach|achieve|keep|make|get|have|than|days?|hours?|minutes?|weeks?|months?|percent|per)$",
@@ -82,6 +91,9 @@ def quantity(text: str | None) -> Quantity | None:
     """The number and unit of a quantity such as "7 days", "under 15 min", "40%", "2,000 developers"."""
     if not text:
         return None
+    ratio = re.search(r"(\d+)\s*:\s*(\d+)", text)
+    if ratio and int(ratio[2]):
+        return Quantity(int(ratio[1]) / int(ratio[2]), "ratio")
     match = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(%|[kKM]\b)?\s*([A-Za-z]+)?", without_dates(text))
     if match is None:
         return None
@@ -122,6 +134,11 @@ def _quantities(text: str) -> list[re.Match[str]]:
             continue
         found.append(match)
     return found
+
+
+def _clean(found: str) -> str:
+    """A quantity as matched, without the sentence's punctuation after it."""
+    return found.strip().rstrip(".,;:")
 
 
 def _comparable(a: Quantity, b: Quantity) -> bool:
@@ -184,8 +201,18 @@ def _direction(baseline: Quantity | None, target_text: str, sentence: str) -> in
     return 0
 
 
+def _stem(word: str) -> str:
+    """Lower case, a plural's final s dropped: "Seats" and "seat" name the same thing."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text)}
+
+
 def _keywords(label: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(without_dates(label)) if not _NOT_METRIC.match(w)}
+    return {_stem(w) for w in _WORD.findall(without_dates(label)) if not _NOT_METRIC.match(w)}
 
 
 def _from_updates(
@@ -196,7 +223,7 @@ def _from_updates(
     if not keys or target is None:
         return "", None
     for day, text in sorted(updates, key=lambda pair: pair[0], reverse=True):
-        if not keys & {w.lower() for w in _WORD.findall(text)}:
+        if not keys & _words(text):
             continue
         found = ""
         for match in _quantities(without_dates(text)):
@@ -205,22 +232,25 @@ def _from_updates(
             if value is None or re.search(r"target|goal|from|baseline|was\b", before):
                 continue
             if value.unit == target.unit or (not target.unit and not value.unit):
-                found = match[0].strip()
+                found = _clean(match[0])
         if found:
             return found, day
     return "", None
 
 
-def _achieved(label: str, updates: list[tuple[dt.date, str]]) -> bool:
-    """A dated update names the criterion and says it was achieved (not "not yet achieved")."""
+def _reported(label: str, updates: list[tuple[dt.date, str]]) -> bool | None:
+    """What the newest dated update naming the criterion says of it: achieved, missed, or nothing."""
     keys = _keywords(label)
     need = min(2, len(keys))
-    for _, text in updates:
-        words = {w.lower() for w in _WORD.findall(text)}
+    for _, text in sorted(updates, key=lambda pair: pair[0], reverse=True):
+        if not need or len(keys & _words(text)) < need:
+            continue
+        if _MISSED.search(text):
+            return False
         hit = ACHIEVED.search(text)
-        if need and len(keys & words) >= need and hit and not _NEGATED.search(text[: hit.start()][-30:]):
+        if hit and not _NEGATED.search(text[: hit.start()][-30:]):
             return True
-    return False
+    return None
 
 
 def _verdict(
@@ -243,8 +273,13 @@ def criterion(
     updates: list[tuple[dt.date, str]],
     today: dt.date,
     horizon_days: int = 30,
+    *,
+    ticked: bool = False,
 ) -> Criterion:
-    """Read one criterion (a table row's *parts*, or the sentence *text*) against the dated *updates*."""
+    """Read one criterion (a table row's *parts*, or the sentence *text*) against the dated *updates*.
+
+    *ticked*: the CSM ticked the criterion's task-list box (``- [x] …``): it is met.
+    """
     if parts:
         label = parts.get("criterion") or text
         baseline, current = parts.get("baseline", ""), parts.get("current", "")
@@ -254,15 +289,19 @@ def criterion(
         label, baseline, current, target, due = text, "", "", "", target_date(text)
         scan = without_dates(text)
         if now := _CURRENT.search(scan):
-            current = now["c"].strip()
+            current = _clean(now["c"])
             scan = scan[: now.start()] + " " * (now.end() - now.start()) + scan[now.end() :]
         pair = _FROM_TO.search(scan) or _ARROW.search(scan)
         if pair:
-            baseline, target = pair["b"].strip(), pair["t"].strip()
-        elif found := _TARGET.search(scan):
-            target = found["t"].strip()
-        elif len(quantities := [m[0] for m in _quantities(scan)]) == 1:
-            target = quantities[0].strip()
+            baseline, target = _clean(pair["b"]), _clean(pair["t"])
+        else:
+            if start := _FROM.search(scan):  # "from 9 days to by 2027-01-31": a baseline, no target
+                baseline = _clean(start["b"])
+                scan = scan[: start.start()] + " " * (start.end() - start.start()) + scan[start.end() :]
+            if found := _TARGET.search(scan):
+                target = _clean(found["t"] or found["u"])
+            elif len(quantities := [m[0] for m in _quantities(scan)]) == 1:
+                target = _clean(quantities[0])
     as_of = None
     goal = quantity(target)
     if not current:
@@ -274,7 +313,9 @@ def criterion(
         strict = re.match(r"(?:under|below|less than|fewer than|more than|above|over|[<>])", target, re.I)
         gap = (now_value.value - goal.value) * direction
         met = gap > 0 if strict else gap >= 0
-    elif goal is None and _achieved(label, updates):
+    if ticked:
         met = True
+    elif met is None:
+        met = _reported(label, updates)
     verdict = _verdict(met, due, today, horizon_days, reported=bool(current))
     return Criterion(label, baseline, current, as_of, target, due, verdict, tabled=bool(parts))

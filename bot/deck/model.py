@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +218,18 @@ def _filled(parts: dict[str, str] | None) -> dict[str, str] | None:
     return {k: t for k, v in parts.items() if (t := _flat(strip_placeholders(v)))}
 
 
+_TASK_BOX = re.compile(r"^\[([ xX])\]\s+")
+
+
+def _criterion(block: Block, dated: list[tuple[dt.date, str]], today: dt.date, horizon: int) -> Criterion:
+    """One criterion bullet; a ticked task-list box (``- [x] …``) is the CSM saying it is met."""
+    text = _flat(strip_placeholders(block.text))
+    box = _TASK_BOX.match(text)
+    text = text[box.end() :] if box else text
+    ticked = box is not None and box[1] in "xX"
+    return criterion(text, _filled(block.parts), dated, today, horizon, ticked=ticked)
+
+
 def _people(names: list[str]) -> str:
     return ", ".join(f"@{n}" for n in names) if names else "Owner to be confirmed"
 
@@ -266,11 +279,9 @@ def _objective(
         status_class=STATUS_CLASS.get(status, "none"),
         outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
         summary=_paragraphs(summary.blocks)[:900] if summary else "",
-        criteria=[
-            criterion(_flat(text), _filled(b.parts), dated, today, horizon_days)
-            for b in (criteria.bullets if criteria else [])
-            if (text := strip_placeholders(b.text))
-        ][:8],
+        criteria=[_criterion(b, dated, today, horizon_days) for b in (criteria.bullets if criteria else [])][
+            :8
+        ],
         owner=owner,
         start=o.start_date,
         due=o.due_date,

@@ -17,6 +17,8 @@ UPDATES = [
     (dt.date(2026, 10, 1), "2026-10-01: MTTR at 3 hours after the runbook change."),
     (dt.date(2026, 11, 20), "2026-11-20: SOC 2 audit passed with no findings."),
     (dt.date(2026, 11, 25), "2026-11-25: the registry migration is not yet completed."),
+    (dt.date(2026, 11, 5), "2026-11-05: first-review criterion met: 0.8 days in October."),
+    (dt.date(2026, 11, 6), "2026-11-06: the Duo seat target was missed; renewal talks start."),
 ]
 
 
@@ -61,6 +63,26 @@ def test_quantities_compare_across_units(text: str, expected: Quantity | None) -
         ("Complete the registry migration by 2026-11-30", "", "", "", "Result to be confirmed"),
         # No date: no verdict, whatever the numbers.
         ("Onboard 2,000 developers", "", "", "2,000 developers", ""),
+        # A baseline's own date in parentheses is neither a target nor the due date; the value comes
+        # from an update that writes the metric hyphenated ("first-review").
+        (
+            "Time to first review from 3 days (May 2026) to 1 day by Oct 2026",
+            "3 days",
+            "0.8 days",
+            "1 day",
+            "Met",
+        ),
+        ("Duo seats from 120 (Nov 2025) to 600 by Q3 2026", "120", "", "600", "Missed"),  # the update says so
+        # A baseline without a target yet: nothing is made up for the missing half.
+        ("Lead time from 9 days to by 2027-01-31", "9 days", "", "", ""),
+        ("Reviewer-to-author ratio from 1:6 to 1:3 (currently 1:4)", "1:6", "1:4", "1:3", ""),
+        (
+            "Median pipeline duration under 15 minutes (currently 12 minutes) by 2027-01-31",
+            "",
+            "12 minutes",
+            "under 15 minutes",
+            "Met",
+        ),
     ],
 )
 def test_sentences_give_values_and_verdicts(
@@ -106,6 +128,15 @@ def test_the_deck_reads_criteria_tables_and_the_updates_of_the_objective() -> No
         dt.date(2026, 11, 28),
         "Met",
     )
+
+
+def test_a_ticked_task_list_box_is_the_csm_saying_met() -> None:
+    deck = _deck(
+        "## Summary\nWhy.\n\n## Success Criteria\n- [x] Retire Jenkins by 2026-10-31\n- [ ] Pass the audit\n"
+    )
+    ticked, open_ = deck.objectives[0].criteria
+    assert (ticked.label, ticked.verdict) == ("Retire Jenkins by 2026-10-31", "Met")
+    assert (open_.label, open_.verdict) == ("Pass the audit", "")
 
 
 def test_template_text_in_a_criteria_table_never_reaches_a_slide() -> None:
