@@ -147,6 +147,9 @@ class _Builder:
             ),
             *([f"Latest update: {o.latest_update}"] if o.latest_update else []),
         ]
+        # What a cut left out is in the notes once: the summary and the update are there already.
+        said = "\n".join(sl.notes)
+        sl.notes = [n for n in sl.notes if not (n.startswith("In full: ") and n[9:] in said.replace(n, ""))]
         self.add(sl)
 
     def timeline(self) -> None:
