@@ -279,9 +279,11 @@ def _objective(
         status_class=STATUS_CLASS.get(status, "none"),
         outcome_label=_status(o.labels, config.labels.verifiable_outcome).replace("No status", "Not set"),
         summary=_paragraphs(summary.blocks)[:900] if summary else "",
-        criteria=[_criterion(b, dated, today, horizon_days) for b in (criteria.bullets if criteria else [])][
-            :8
-        ],
+        criteria=[
+            _criterion(b, dated, today, horizon_days)
+            for b in (criteria.bullets if criteria else [])
+            if strip_placeholders(b.text).strip()
+        ][:8],
         owner=owner,
         start=o.start_date,
         due=o.due_date,

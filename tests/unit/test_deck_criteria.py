@@ -139,6 +139,13 @@ def test_a_ticked_task_list_box_is_the_csm_saying_met() -> None:
     assert (open_.label, open_.verdict) == ("Pass the audit", "")
 
 
+def test_criteria_still_in_template_text_are_left_out_not_shown_blank() -> None:
+    only_template = _deck("## Summary\nWhy.\n\n## Success Criteria\n- [Criterion 1]\n- [Criterion 2]\n")
+    assert only_template.objectives[0].criteria == []  # the slide says "still being agreed"
+    mixed = _deck("## Summary\nWhy.\n\n## Success Criteria\n- [Criterion 1]\n- Lead time to 7 days\n")
+    assert [c.label for c in mixed.objectives[0].criteria] == ["Lead time to 7 days"]
+
+
 def test_template_text_in_a_criteria_table_never_reaches_a_slide() -> None:
     deck = _deck(
         "## Summary\nWhy.\n\n## Success Criteria\n| Metric | Baseline | Current | Target | By |\n"
