@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from bot.core import dates, measurable
 from bot.core.config import LintConfig
-from bot.core.description import Description, dated_blocks, dated_entries, parse, strip_placeholders
+from bot.core.description import Description, dated_blocks, dated_entries, newest, parse, strip_placeholders
 from bot.core.inputs import Check, Inputs, finding, quote
 from bot.core.model import Finding, Objective
 
@@ -256,10 +256,11 @@ def outcome_summary(description: Description, updates_headings: list[str]) -> st
         return text
     updates = description.section(updates_headings)
     said = [(day, text) for day, text in dated_blocks(updates) if ACHIEVED.search(text)] if updates else []
-    if not said:
+    found = newest(said)
+    if found is None:
         return ""
     # The entry's own date is shown beside it already: "2026-11-20: Audit passed" → "Audit passed".
-    return re.sub(r"^\W*\d{4}-\d{2}-\d{2}\W*", "", strip_placeholders(max(said, key=lambda p: p[0])[1]))
+    return re.sub(r"^\W*\d{4}-\d{2}-\d{2}\W*", "", strip_placeholders(found[1]))
 
 
 def _outcome_summarised(i: Inputs) -> bool:

@@ -276,10 +276,15 @@ def dated_entries(section: Section) -> list[dt.date]:
     return [when for when, _ in dated_blocks(section)]
 
 
+def newest(blocks: list[tuple[dt.date, str]]) -> tuple[dt.date, str] | None:
+    """The newest of ``dated_blocks`` (the first of those on the same day), or None."""
+    return max(blocks, key=lambda pair: pair[0]) if blocks else None
+
+
 def latest_entry(section: Section) -> str:
     """The text of the newest dated entry of ``## Updates``, or an empty string."""
-    blocks = dated_blocks(section)
-    return max(blocks, key=lambda pair: pair[0])[1] if blocks else ""
+    found = newest(dated_blocks(section))
+    return found[1] if found else ""
 
 
 def dated_blocks(section: Section) -> list[tuple[dt.date, str]]:

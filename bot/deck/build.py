@@ -34,7 +34,7 @@ def render(deck: model.Deck, out: Path, formats: set[str], settings: Settings) -
         )
         (out / "index.html").write_text(html, encoding="utf-8")
         written["html"] = str(out / "index.html")
-        written["html_slides"] = len(deck.head_slides) + len(deck.objectives) + len(deck.tail_slides)
+        written["html_slides"] = deck.html_slides
     if "pptx" in formats:
         written["pptx_slides"] = pptx.write(deck, out / "deck.pptx")
         written["pptx"] = str(out / "deck.pptx")

@@ -33,23 +33,27 @@ _QTY = (
 )
 # "from 10 days (Jan 2026) to 7 days": the parenthesis says when the baseline was measured.
 _AS_OF = r"(?:\s*\([^()]*\))?"
-_LIMIT = r"under|below|less than|fewer than|at most|no more than|above|over|more than|at least|up to|down to"
+# Limits: where the target lies, the lower or upper bound; "under" and "more than" exclude it.
+_DOWN_WORDS = "under|below|less than|fewer than|at most|no more than|down to"
+_UP_WORDS = "above|over|more than|at least|up to"
+_LIMIT = f"{_DOWN_WORDS}|{_UP_WORDS}"
+_DOWN_LIMIT = re.compile(rf"^(?:{_DOWN_WORDS}|[<≤])", re.I)
+_UP_LIMIT = re.compile(rf"^(?:{_UP_WORDS}|[>≥])", re.I)
+_STRICT_LIMIT = re.compile(r"^(?:under|below|less than|fewer than|more than|above|over|[<>])", re.I)
+# A target: a quantity, the limit word kept with it ("7 days", "under 1 hour").
+_BOUNDED = rf"(?:(?:{_LIMIT})\s+)?{_QTY}"
+_ABOUT = r"(?:~|about\s+|around\s+)?"
 _FROM_TO = re.compile(
-    rf"\bfrom\s+(?:~|about\s+|around\s+)?(?P<b>{_QTY}){_AS_OF}\s*(?:to|→|->)\s+(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})",
-    re.IGNORECASE,
+    rf"\bfrom\s+{_ABOUT}(?P<b>{_QTY}){_AS_OF}\s*(?:to|→|->)\s+(?P<t>{_BOUNDED})", re.IGNORECASE
 )
-_ARROW = re.compile(rf"(?P<b>{_QTY}){_AS_OF}\s*(?:→|->)\s*(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})", re.IGNORECASE)
-_FROM = re.compile(rf"\bfrom\s+(?:~|about\s+|around\s+)?(?P<b>{_QTY})", re.IGNORECASE)
+_ARROW = re.compile(rf"(?P<b>{_QTY}){_AS_OF}\s*(?:→|->)\s*(?P<t>{_BOUNDED})", re.IGNORECASE)
+_FROM = re.compile(rf"\bfrom\s+{_ABOUT}(?P<b>{_QTY})", re.IGNORECASE)
 # "to 7 days", "to under 1 hour", "under 15 minutes", "≥ 99.9%": the limit word is part of the target.
-_TARGET = re.compile(
-    rf"\bto\s+(?P<t>(?:(?:{_LIMIT})\s+)?{_QTY})|(?P<u>(?:\b(?:{_LIMIT})\s+|[<>≤≥]\s*){_QTY})", re.IGNORECASE
-)
+_TARGET = re.compile(rf"\bto\s+(?P<t>{_BOUNDED})|(?P<u>(?:\b(?:{_LIMIT})\s+|[<>≤≥]\s*){_QTY})", re.IGNORECASE)
 _CURRENT = re.compile(
     rf"\b(?:currently|today|now|as of [\w-]+)\s*(?:at|is|:)?\s*(?P<c>{_QTY})", re.IGNORECASE
 )
 _ANY_QTY = re.compile(_QTY)
-_DOWN_LIMIT = re.compile(r"^(?:under|below|less than|fewer than|at most|no more than|down to|[<≤])", re.I)
-_UP_LIMIT = re.compile(r"^(?:above|over|more than|at least|up to|[>≥])", re.I)
 _DOWN_VERB = re.compile(
     r"\b(?:reduc|cut|lower|decreas|shorten|shrink|halv|minimi[sz]|fewer|less|faster|drop)\w*", re.I
 )
@@ -134,6 +138,11 @@ def _quantities(text: str) -> list[re.Match[str]]:
             continue
         found.append(match)
     return found
+
+
+def _blank(text: str, match: re.Match[str]) -> str:
+    """*text* with what *match* found blanked out, so that it is not read again."""
+    return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
 
 
 def _clean(found: str) -> str:
@@ -290,14 +299,14 @@ def criterion(
         scan = without_dates(text)
         if now := _CURRENT.search(scan):
             current = _clean(now["c"])
-            scan = scan[: now.start()] + " " * (now.end() - now.start()) + scan[now.end() :]
+            scan = _blank(scan, now)
         pair = _FROM_TO.search(scan) or _ARROW.search(scan)
         if pair:
             baseline, target = _clean(pair["b"]), _clean(pair["t"])
         else:
             if start := _FROM.search(scan):  # "from 9 days to by 2027-01-31": a baseline, no target
                 baseline = _clean(start["b"])
-                scan = scan[: start.start()] + " " * (start.end() - start.start()) + scan[start.end() :]
+                scan = _blank(scan, start)
             if found := _TARGET.search(scan):
                 target = _clean(found["t"] or found["u"])
             elif len(quantities := [m[0] for m in _quantities(scan)]) == 1:
@@ -310,7 +319,7 @@ def criterion(
     direction = _direction(quantity(baseline), target, text)
     met: bool | None = None
     if goal and now_value and _comparable(goal, now_value) and direction:
-        strict = re.match(r"(?:under|below|less than|fewer than|more than|above|over|[<>])", target, re.I)
+        strict = _STRICT_LIMIT.match(target)
         gap = (now_value.value - goal.value) * direction
         met = gap > 0 if strict else gap >= 0
     if ticked:

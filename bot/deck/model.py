@@ -10,7 +10,7 @@ from typing import Any
 from bot.core.catalogue import RULES
 from bot.core.checks import lint_objective, lint_plan, outcome_summary
 from bot.core.config import LintConfig
-from bot.core.description import Block, dated_blocks, latest_entry, parse, strip_placeholders
+from bot.core.description import Block, dated_blocks, newest, parse, strip_placeholders
 from bot.core.model import Finding, Initiative, Objective
 from bot.deck.criteria import Criterion, criterion
 
@@ -189,6 +189,11 @@ class Deck:
         return slides
 
     @property
+    def html_slides(self) -> int:
+        """How many slides the HTML deck has."""
+        return len(self.head_slides) + len(self.objectives) + len(self.tail_slides)
+
+    @property
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for o in self.objectives:
@@ -257,8 +262,8 @@ def _objective(
     summary = description.section(config.headings.summary)
     criteria = description.section(config.headings.criteria)
     updates = description.section(config.headings.updates)
-    latest = _flat(strip_placeholders(latest_entry(updates))) if updates is not None else ""
     dated = dated_blocks(updates) if updates is not None else []
+    latest = newest(dated)  # when the plan last said where it stands, and what it said
     owner = _people(o.assignees)
     if not o.assignees:
         owner_line = next(
@@ -288,13 +293,13 @@ def _objective(
         start=o.start_date,
         due=o.due_date,
         overdue=o.state == "opened" and o.due_date is not None and o.due_date < today,
-        latest_update=latest[:300],
+        latest_update=_flat(strip_placeholders(latest[1]))[:300] if latest else "",
         initiatives=children,
         done=sum(1 for c in children if c.done),
         total=len(children),
         errors=sum(1 for f in findings if f.severity == "error"),
         warnings=sum(1 for f in findings if f.severity == "warning"),
-        last_update=max(day for day, _ in dated) if dated else None,
+        last_update=latest[0] if latest else None,
     )
 
 

@@ -11,7 +11,7 @@ from bot.deck.fit import fit, width
 from bot.deck.model import Deck, Item, ObjectiveView
 from bot.deck.pptxbase import new_presentation
 from bot.deck.pptxslide import BOTTOM, FULL, INK, LEFT, MUTED, SLACK, H, Slide, W, hexcolor, room, text_height
-from bot.deck.pptxxml import INSET_X, Run, Writer, inches, paragraph
+from bot.deck.pptxxml import INSET_X, Run, Writer, emu, inches, paragraph
 from bot.deck.timeline import COLORS, LEGEND_ITEMS, bars, months, unscheduled, window
 
 TITLE_ONLY = 5  # python-pptx template layout "Title Only"
@@ -27,14 +27,14 @@ def _meta(o: ObjectiveView) -> str:
     )
 
 
-def _criteria(o: ObjectiveView) -> list[tuple[str, str, str]]:
-    """(text, verdict, colour) per line: each criterion, then its values line when it has one."""
-    lines: list[tuple[str, str, str]] = []
+def _criteria(o: ObjectiveView) -> list[tuple[str, str, str, bool]]:
+    """(text, verdict, its colour, is a values line) per line: each criterion, then its values line."""
+    lines: list[tuple[str, str, str, bool]] = []
     for c in o.criteria[:5]:
-        lines.append((f"• {c.label}", c.verdict, hexcolor(COLORS[c.verdict_class])))
+        lines.append((f"• {c.label}", c.verdict, hexcolor(COLORS[c.verdict_class]), False))
         if c.detail:
-            lines.append((f"   {c.detail}", "", MUTED))
-    return lines or [("Success criteria still being agreed.", "", MUTED)]
+            lines.append((f"   {c.detail}", "", "", True))
+    return lines or [("Success criteria still being agreed.", "", "", False)]
 
 
 class _Builder:
@@ -100,14 +100,13 @@ class _Builder:
             top += sl.text(o.summary, LEFT, top, left_w, inches(1.9), 14, smallest=11) + inches(0.1)
         top += sl.heading("SUCCESS CRITERIA", LEFT, top, left_w)
         lines = _criteria(o)
-        texts = [text + (f" · {verdict}" if verdict else "") for text, verdict, _ in lines]
+        texts = [text + (f" · {verdict}" if verdict else "") for text, verdict, _, _ in lines]
         box_h = BOTTOM - top
         shown = fit(texts, *room(left_w, box_h), 13, smallest=10, gap=4)
         paragraphs = []
         for k, text in enumerate(shown.paragraphs):
-            label, verdict, verdict_color = lines[k]
-            size = shown.size - (1 if label.startswith("   ") else 0)
-            tone = MUTED if label.startswith("   ") else INK
+            label, verdict, verdict_color, values = lines[k]
+            size, tone = (shown.size - 1, MUTED) if values else (shown.size, INK)
             if verdict and text == texts[k]:
                 runs = [
                     Run(label + " · ", size, color=tone),
@@ -211,7 +210,7 @@ class _Builder:
             sl.shapes.rect(
                 legend_x, y + inches(0.07), inches(0.14), inches(0.14), hexcolor(color), shape=shape
             )
-            label_w = round(width(label, 10) / SLACK * 12700) + 2 * INSET_X + inches(0.05)
+            label_w = emu(width(label, 10) / SLACK) + 2 * INSET_X + inches(0.05)
             sl.text(label, legend_x + inches(0.16), y, label_w, inches(0.3), 10)
             legend_x += inches(0.16) + label_w + inches(0.15)
         later = unscheduled(d)
@@ -247,22 +246,28 @@ class _Builder:
 
 
 def write(deck: Deck, path: Path) -> int:
-    """Write the PPTX; returns the number of slides (the HTML deck's, less its at-a-glance table)."""
+    """Write the PPTX; returns the number of slides (the HTML deck's, less its at-a-glance table).
+
+    The slides before and after the objectives are the deck's ``head_slides`` and ``tail_slides``:
+    the HTML deck's, empty ones left out, plan health in the internal deck only.
+    """
     b = _Builder(deck)
-    b.overview()
-    if deck.goals:
-        b.goals()
+    lists = {
+        "wins": ("Wins", f"Completed in the last {deck.closed_days} days", deck.completed),
+        "risks": ("Risks", "What needs attention", deck.risks),
+        "next": ("Next steps", f"Due in the next {deck.horizon_days} days", deck.next_steps),
+    }
+    head = {"overview": b.overview, "goals": b.goals}
+    tail = {"timeline": b.timeline, "health": b.health}
+    for name in deck.head_slides:
+        if name in head:  # the at-a-glance table is the overview slide's in the PPTX
+            head[name]()
     for n, objective in enumerate(deck.objectives, start=1):
         b.objective(n, objective)
-    b.timeline()
-    # Empty slides are left out; plan health is for the account team's internal deck only.
-    if deck.completed:
-        b.items("Wins", f"Completed in the last {deck.closed_days} days", deck.completed)
-    if deck.risks:
-        b.items("Risks", "What needs attention", deck.risks)
-    if deck.next_steps:
-        b.items("Next steps", f"Due in the next {deck.horizon_days} days", deck.next_steps)
-    if deck.internal:
-        b.health()
+    for name in deck.tail_slides:
+        if name in lists:
+            b.items(*lists[name])
+        else:
+            tail[name]()
     b.prs.save(str(path))
     return b.writer.count

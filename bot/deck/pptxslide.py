@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.deck.fit import LINE_EM, fit, width
 from bot.deck.model import Deck
 from bot.deck.pptxbase import THEME_COLORS
-from bot.deck.pptxxml import INSET_X, INSET_Y, Run, Shapes, inches, paragraph, points
+from bot.deck.pptxxml import INSET_X, INSET_Y, Run, Shapes, emu, inches, paragraph, points
 
 INK, MUTED, BRAND = THEME_COLORS["dk2"], "5B6B7A", THEME_COLORS["accent1"]
 W, H = inches(13.333), inches(7.5)
@@ -64,7 +64,7 @@ def room(w: int, h: int) -> tuple[float, float]:
 
 def text_height(lines: int, size: float, gaps: float = 0.0) -> int:
     """The EMU a box of *lines* lines at *size* points takes, insets included."""
-    return round((lines * size * LINE_EM + gaps) * 12700) + 2 * INSET_Y
+    return emu(lines * size * LINE_EM + gaps) + 2 * INSET_Y
 
 
 class Slide:

@@ -40,6 +40,10 @@ def points(emu: int) -> float:
     return emu / EMU_PER_POINT
 
 
+def emu(pt: float) -> int:
+    return round(pt * EMU_PER_POINT)
+
+
 def text_xml(value: str) -> str:
     return escape(_NOT_XML.sub("", value))
 
