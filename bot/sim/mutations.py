@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from bot.sim.model import REPORTER, TYPE_IDS, GitLab, Group, SimError, User, WorkItem
+from bot.sim.model import REPORTER, TYPE_IDS, GitLab, Group, Note, SimError, User, WorkItem
 from bot.sim.views import ItemView, note_view, parse_gid
 
 NOT_FOUND = (
@@ -32,6 +32,19 @@ def _item(gl: GitLab, ident: str, user: User | None = None) -> WorkItem:
     return item
 
 
+def _own_note(gl: GitLab, user: User, ident: str) -> Note:
+    """The note *ident* when *user* wrote it; GitLab hides other people's notes from these mutations."""
+    note = gl.notes.get(parse_gid(ident, "Note"))
+    if note is None or note.author_id != user.id:
+        raise GraphQLError(NOT_FOUND)
+    return note
+
+
+def _too_long() -> dict[str, Any]:
+    """GitLab's answer to a note body over the limit: HTTP 200 with this mutation error."""
+    return {"note": None, "errors": [f"Note is too long (maximum is {NOTE_LIMIT} characters)"]}
+
+
 def create_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     gl, user, _uuid = _ctx(info)
     item = _item(gl, input["noteableId"], user)
@@ -41,7 +54,7 @@ def create_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     if not body.strip():
         return {"note": None, "errors": ["Note can't be blank"]}
     if len(body) > NOTE_LIMIT:
-        return {"note": None, "errors": [f"Note is too long (maximum is {NOTE_LIMIT} characters)"]}
+        return _too_long()
     if not gl.note_allowed(user, time.monotonic()):
         raise GraphQLError(THROTTLED)
     note = gl.add_note(item, user, body, internal=bool(input.get("internal")))
@@ -50,13 +63,11 @@ def create_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
 
 def update_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     gl, user, _uuid = _ctx(info)
-    note = gl.notes.get(parse_gid(input["id"], "Note"))
-    if note is None or note.author_id != user.id:
-        raise GraphQLError(NOT_FOUND)
+    note = _own_note(gl, user, input["id"])
     body = input.get("body")
     if body is not None:
         if len(body) > NOTE_LIMIT:
-            return {"note": None, "errors": [f"Note is too long (maximum is {NOTE_LIMIT} characters)"]}
+            return _too_long()
         if body != note.body:
             note.body, note.updated_at = body, dt.datetime.now(dt.UTC)
     return {"note": note_view(gl, note), "errors": [], "clientMutationId": input.get("clientMutationId")}
@@ -144,9 +155,7 @@ def work_item_update(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
 
 def destroy_note(_: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
     gl, user, _uuid = _ctx(info)
-    note = gl.notes.get(parse_gid(input["id"], "Note"))
-    if note is None or note.author_id != user.id:
-        raise GraphQLError(NOT_FOUND)
+    note = _own_note(gl, user, input["id"])
     del gl.notes[note.id]
     return {"note": None, "errors": [], "clientMutationId": input.get("clientMutationId")}
 
