@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import log
+from bot.cli.args import formats as parse_formats
 from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 from bot.store import open_store
@@ -48,9 +49,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     log.configure(args.log_level if hasattr(args, "log_level") else "info")
-    formats = {f.strip() for f in args.format.split(",") if f.strip()}
-    if not formats or formats - set(FORMATS):
-        raise ConfigError(f"--format takes html, pptx or both, not {args.format!r}")
+    formats = parse_formats(args.format, FORMATS, "html, pptx or both")
     if settings.gitlab_token is None:
         raise ConfigError("BOT_GITLAB_TOKEN is not set: deck build reads the plan through GitLab's API")
     config = load_file_config(settings.config)

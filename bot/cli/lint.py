@@ -9,18 +9,12 @@ import json
 import sys
 from typing import Any
 
+from bot.cli.args import day
 from bot.cli.lintinput import InputError, Plan, Source, load
 from bot.core.checks import lint_objective, lint_plan
 from bot.core.config import LintConfig
 from bot.core.report import Result, as_json, as_text
 from bot.settings import load_file_config
-
-
-def _today(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
 def read_group(group: str, config: LintConfig) -> Plan:
@@ -56,7 +50,7 @@ def add_parser(commands: Any) -> None:
     lint.add_argument("paths", nargs="*", metavar="PATH", help="file, directory, or - for stdin")
     lint.add_argument("--group", help="lint this GitLab group's plan (BOT_GITLAB_URL, BOT_GITLAB_TOKEN)")
     lint.add_argument("--format", choices=["text", "json"], default="text")
-    lint.add_argument("--today", type=_today, default=None, help="YYYY-MM-DD (default: today)")
+    lint.add_argument("--today", type=day, default=None, help="YYYY-MM-DD (default: today)")
     lint.add_argument("--config", help="YAML configuration (the same file as BOT_CONFIG)")
     lint.set_defaults(func=cmd_lint)
 

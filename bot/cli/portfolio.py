@@ -7,17 +7,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from bot.cli.args import day
+from bot.cli.args import formats as parse_formats
 from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 
 FORMATS = ("html", "csv", "json")
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
 def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -35,7 +30,7 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     build.add_argument("--group", required=True, help="the parent group, e.g. account-management")
     build.add_argument("--out", required=True, type=Path, help="directory to write the files into")
     build.add_argument("--format", default="html,csv,json", help="comma-separated: html, csv, json")
-    build.add_argument("--today", type=_day, default=None, help="YYYY-MM-DD (default: today)")
+    build.add_argument("--today", type=day, default=None, help="YYYY-MM-DD (default: today)")
     build.set_defaults(func=cmd_build)
 
 
@@ -43,9 +38,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from bot.portfolio.build import build
 
     settings = load_settings()
-    formats = {f.strip() for f in args.format.split(",") if f.strip()}
-    if not formats or formats - set(FORMATS):
-        raise ConfigError(f"--format takes html, csv and json, not {args.format!r}")
+    formats = parse_formats(args.format, FORMATS, "html, csv and json")
     if settings.gitlab_token is None:
         raise ConfigError("BOT_GITLAB_TOKEN is not set: portfolio build reads the plans through GitLab's API")
     config = load_file_config(settings.config)

@@ -7,16 +7,10 @@ import datetime as dt
 import json
 from typing import Any
 
+from bot.cli.args import day
 from bot.cli.gitlabrun import run_against_gitlab
 from bot.settings import ConfigError, load_file_config, load_settings
 from bot.store import open_store
-
-
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {value!r}") from None
 
 
 def add_parser(commands: Any) -> None:
@@ -28,7 +22,7 @@ def add_parser(commands: Any) -> None:
         "and nudges the owner when a date finding first appears). `serve` sweeps daily at BOT_SWEEP_AT.",
     )
     cmd.add_argument("--group", help="only this group")
-    cmd.add_argument("--today", type=_day, default=None, help="YYYY-MM-DD (default: today, UTC)")
+    cmd.add_argument("--today", type=day, default=None, help="YYYY-MM-DD (default: today, UTC)")
     cmd.add_argument("--format", choices=["text", "json"], default="text")
     cmd.set_defaults(func=cmd_sweep)
 
