@@ -85,3 +85,15 @@ def list_jobs(env: dict[str, str]) -> list[dict[str, Any]]:
 def due_jobs(env: dict[str, str]) -> list[dict[str, Any]]:
     """The jobs that are due: the daily sweep scheduled for tomorrow is not work left undone."""
     return [j for j in list_jobs(env) if j["state"] != "pending" or j["run_at"] <= time.time()]
+
+
+async def add_faults(session: aiohttp.ClientSession, sim_base: str, faults: Any) -> None:
+    """Install faults in a simulator started as a process, waiting until it answers."""
+    for _ in range(100):
+        try:
+            async with session.post(f"{sim_base}/-/sim/faults", json=faults) as resp:
+                assert resp.status == 201
+                return
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("the simulator never answered")

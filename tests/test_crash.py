@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import SECRET, fixture_json
-from tests.proc import bot_env, due_jobs, free_port, list_jobs, post_delivery, start, wait_ready
+from tests.proc import add_faults, bot_env, due_jobs, free_port, list_jobs, post_delivery, start, wait_ready
 
 TOTAL = 1000
 
@@ -121,13 +121,7 @@ async def test_killed_while_a_lost_create_note_answer_is_awaited_posts_one_note(
                 "lost_response": True,
                 "latency": 60,
             }
-            for _ in range(100):
-                try:
-                    async with session.post(f"{base}/-/sim/faults", json=fault) as resp:
-                        assert resp.status == 201
-                        break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
+            await add_faults(session, base, fault)
             body: dict[str, Any] = fixture_json("issue_hook__epic_objective_labelled.json")
             body["object_attributes"].update(iid=1, url=f"{base}/groups/cs/acme/-/work_items/1")
             assert await post_delivery(session, port, "lost-1", json.dumps(body).encode(), SECRET) == 202

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import SECRET
-from tests.proc import bot_env, due_jobs, free_port, post_delivery, start, wait_ready
+from tests.proc import add_faults, bot_env, due_jobs, free_port, post_delivery, start, wait_ready
 
 DSN = os.environ.get("BOT_TEST_POSTGRES_DSN")
 pytestmark = pytest.mark.skipif(not DSN, reason="BOT_TEST_POSTGRES_DSN is not set")
@@ -58,14 +58,7 @@ async def lose_answers(sim_port: int) -> None:
         {"path": "trigger/pipeline$", "lost_response": True, "latency": 2.0, "count": 1},
     ]
     async with aiohttp.ClientSession() as session:
-        for _ in range(100):
-            try:
-                async with session.post(f"http://127.0.0.1:{sim_port}/-/sim/faults", json=faults) as resp:
-                    assert resp.status == 201
-                    return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-    raise AssertionError("the simulator never answered")
+        await add_faults(session, f"http://127.0.0.1:{sim_port}", faults)
 
 
 @pytest.fixture
