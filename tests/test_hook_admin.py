@@ -111,12 +111,9 @@ async def test_test_delivery_to_an_unreachable_url(sim: TestClient[Any, Any]) ->
         assert await hookadmin.status(gl, "am") == hookadmin.HookStatus(None, [])
 
 
-async def test_replay_failed_resends_what_gitlab_could_not_deliver(
-    sim: TestClient[Any, Any], aiohttp_server: Any
-) -> None:
-    from bot.sim.rest import DISPATCHER
-
-    state = {"up": False, "received": 0}
+async def _flaky_receiver(aiohttp_server: Any) -> dict[str, Any]:
+    """A webhook receiver that answers 502 until ``state["up"]``; counts what it then receives."""
+    state: dict[str, Any] = {"up": False, "received": 0}
 
     async def flaky(request: web.Request) -> web.Response:
         if not state["up"]:
@@ -127,9 +124,19 @@ async def test_replay_failed_resends_what_gitlab_could_not_deliver(
     app = web.Application()
     app.router.add_post("/webhook", flaky)
     server = await aiohttp_server(app)
+    state["url"] = str(server.make_url("/webhook"))
+    return state
+
+
+async def test_replay_failed_resends_what_gitlab_could_not_deliver(
+    sim: TestClient[Any, Any], aiohttp_server: Any
+) -> None:
+    from bot.sim.rest import DISPATCHER
+
+    state = await _flaky_receiver(aiohttp_server)
     gl, settings = admin(sim)
     async with gl:
-        await hookadmin.register(gl, settings, "am", str(server.make_url("/webhook")))
+        await hookadmin.register(gl, settings, "am", state["url"])
         wid = await gl.graphql('query { namespace(fullPath: "am/acme") { workItem(iid: "1") { id } } }')
         for n in range(2):
             await gl.graphql(
@@ -165,18 +172,7 @@ async def test_test_delivery_reaches_the_bots_store(
 async def _failed_deliveries(sim: TestClient[Any, Any], aiohttp_server: Any, count: int) -> dict[str, Any]:
     from bot.sim.rest import DISPATCHER
 
-    state: dict[str, Any] = {"up": False, "received": 0}
-
-    async def flaky(request: web.Request) -> web.Response:
-        if not state["up"]:
-            return web.Response(status=502, text="bad gateway")
-        state["received"] += 1
-        return web.json_response({}, status=202)
-
-    app = web.Application()
-    app.router.add_post("/webhook", flaky)
-    server = await aiohttp_server(app)
-    state["url"] = str(server.make_url("/webhook"))
+    state = await _flaky_receiver(aiohttp_server)
     gl = sim.server.app[GL]
     csm, item = gl.user_by_name("dana.csm"), gl.item_by_iid("am/acme", 1)
     hook_gl, settings = admin(sim)
