@@ -97,3 +97,14 @@ async def add_faults(session: aiohttp.ClientSession, sim_base: str, faults: Any)
         except aiohttp.ClientConnectionError:
             await asyncio.sleep(0.1)
     raise AssertionError("the simulator never answered")
+
+
+def notes_of(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every note of a work item's GraphQL ``widgets`` (its NOTES widget's discussions)."""
+    return [
+        n
+        for w in widgets
+        if w["type"] == "NOTES"
+        for d in w["discussions"]["nodes"]
+        for n in d["notes"]["nodes"]
+    ]

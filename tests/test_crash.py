@@ -12,7 +12,17 @@ from typing import Any
 import aiohttp
 
 from tests.conftest import SECRET, fixture_json
-from tests.proc import add_faults, bot_env, due_jobs, free_port, list_jobs, post_delivery, start, wait_ready
+from tests.proc import (
+    add_faults,
+    bot_env,
+    due_jobs,
+    free_port,
+    list_jobs,
+    notes_of,
+    post_delivery,
+    start,
+    wait_ready,
+)
 
 TOTAL = 1000
 
@@ -155,13 +165,7 @@ async def test_killed_while_a_lost_create_note_answer_is_awaited_posts_one_note(
                 f"{base}/api/graphql", json={"query": query}, headers={"PRIVATE-TOKEN": "bot-token"}
             ) as resp:
                 widgets = (await resp.json())["data"]["namespace"]["workItem"]["widgets"]
-            notes = [
-                n
-                for w in widgets
-                if w["type"] == "NOTES"
-                for d in w["discussions"]["nodes"]
-                for n in d["notes"]["nodes"]
-            ]
+            notes = notes_of(widgets)
             assert len(notes) == 1
             assert await create_notes() == 1  # found by its marker after the restart, never made again
     finally:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.conftest import SECRET
-from tests.proc import add_faults, bot_env, due_jobs, free_port, post_delivery, start, wait_ready
+from tests.proc import add_faults, bot_env, due_jobs, free_port, notes_of, post_delivery, start, wait_ready
 
 DSN = os.environ.get("BOT_TEST_POSTGRES_DSN")
 pytestmark = pytest.mark.skipif(not DSN, reason="BOT_TEST_POSTGRES_DSN is not set")
@@ -189,13 +189,7 @@ async def test_two_replicas_one_killed(database: str, tmp_path: Path) -> None:
                         json={"query": query, "variables": {"p": group, "i": str(iid)}},
                     )
                     widgets = (await resp.json())["data"]["namespace"]["workItem"]["widgets"]
-                    notes = [
-                        n
-                        for w in widgets
-                        if w["type"] == "NOTES"
-                        for d in w["discussions"]["nodes"]
-                        for n in d["notes"]["nodes"]
-                    ]
+                    notes = notes_of(widgets)
                     assert len(notes) == 1, f"{group}#{iid} has {len(notes)} bot comments"
             rebuilds = [j for j in listed if j["kind"] == "rebuild"]
             total_pipelines = 0
