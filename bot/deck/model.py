@@ -140,13 +140,13 @@ def goals_view(epic: Objective | None, config: LintConfig) -> Goals | None:
     def lines(names: list[str]) -> list[str]:
         section = description.section(names)
         blocks = (section.bullets or section.blocks) if section else []
-        return [text for b in blocks if (text := _flat(strip_placeholders(b.text)))][:6]
+        return [text for b in blocks if (text := _shown(b.text))][:6]
 
     goals, highlights = lines(headings.goals), lines(headings.highlights)
     if not description.section(headings.goals) and not description.section(headings.highlights):
         # No headings: each line of the description is a goal, as written.
         lines_ = description.preamble.splitlines()
-        goals = [t for line in lines_ if (t := _flat(strip_placeholders(line).lstrip("-*• ")))][:6]
+        goals = [t for line in lines_ if (t := _shown(line).lstrip("-*• "))][:6]
     if not goals and not highlights:
         return None
     return Goals(goals, highlights, epic.url, epic.updated_at)
@@ -206,21 +206,21 @@ def _status(labels: list[str], prefix: str) -> str:
     return found[0] if found else "No status"
 
 
-def _flat(text: str) -> str:
-    """One line: Markdown's soft line breaks are spaces."""
-    return " ".join(text.split())
+def _shown(text: str) -> str:
+    """*text* as a slide shows it: without template text, on one line (soft line breaks are spaces)."""
+    return " ".join(strip_placeholders(text).split())
 
 
 def _paragraphs(blocks: list[Block]) -> str:
     """A section's paragraphs, one per line, each on one line, template text removed."""
-    return "\n".join(t for b in blocks if (t := _flat(strip_placeholders(b.text))))
+    return "\n".join(t for b in blocks if (t := _shown(b.text)))
 
 
 def _filled(parts: dict[str, str] | None) -> dict[str, str] | None:
     """A criteria table row without its template text: a "TBD" baseline is no baseline."""
     if parts is None:
         return None
-    return {k: t for k, v in parts.items() if (t := _flat(strip_placeholders(v)))}
+    return {k: t for k, v in parts.items() if (t := _shown(v))}
 
 
 _TASK_BOX = re.compile(r"^\[([ xX])\]\s+")
@@ -228,7 +228,7 @@ _TASK_BOX = re.compile(r"^\[([ xX])\]\s+")
 
 def _criterion(block: Block, dated: list[tuple[dt.date, str]], today: dt.date, horizon: int) -> Criterion:
     """One criterion bullet; a ticked task-list box (``- [x] …``) is the CSM saying it is met."""
-    text = _flat(strip_placeholders(block.text))
+    text = _shown(block.text)
     box = _TASK_BOX.match(text)
     text = text[box.end() :] if box else text
     ticked = box is not None and box[1] in "xX"
@@ -287,13 +287,13 @@ def _objective(
         criteria=[
             _criterion(b, dated, today, horizon_days)
             for b in (criteria.bullets if criteria else [])
-            if strip_placeholders(b.text).strip()
+            if _shown(b.text)
         ][:8],
         owner=owner,
         start=o.start_date,
         due=o.due_date,
         overdue=o.state == "opened" and o.due_date is not None and o.due_date < today,
-        latest_update=_flat(strip_placeholders(latest[1]))[:300] if latest else "",
+        latest_update=_shown(latest[1])[:300] if latest else "",
         initiatives=children,
         done=sum(1 for c in children if c.done),
         total=len(children),
@@ -339,7 +339,7 @@ def build(
             # What the win achieved, in the plan's words: its outcome section or the update saying so.
             achieved = outcome_summary(parse(o.description, config.headings.known()), config.headings.updates)
             deck.completed.append(
-                Item(o.title, _flat(achieved)[:300] or "Completed", o.closed_at, "objective")
+                Item(o.title, _shown(achieved)[:300] or "Completed", o.closed_at, "objective")
             )
         for c in o.children or []:
             if c.state == "closed" and c.closed_at and c.closed_at >= since:
