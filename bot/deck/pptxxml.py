@@ -18,6 +18,8 @@ from pptx.opc.package import Part
 from pptx.opc.packuri import PackURI
 from pptx.presentation import Presentation
 
+from bot.deck.pptxbase import THEME_COLORS
+
 EMU_PER_INCH, EMU_PER_POINT = 914400, 12700
 # A text box's default insets (PowerPoint's): 0.1 in left and right, 0.05 in top and bottom.
 INSET_X, INSET_Y = 91440, 45720
@@ -53,7 +55,7 @@ class Run:
     text: str
     size: float
     bold: bool = False
-    color: str = "1D2733"
+    color: str = THEME_COLORS["dk2"]  # the deck's ink
 
 
 def _run(run: Run) -> str:
@@ -142,7 +144,7 @@ class Shapes:
             f'<a:tr h="{h}">'
             + "".join(
                 "<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>"
-                + paragraph([Run(cell, size, bold=r == 0, color="FFFFFF" if r == 0 else "1D2733")])
+                + paragraph([Run(cell, size, bold=r == 0, color="FFFFFF" if r == 0 else THEME_COLORS["dk2"])])
                 + '</a:txBody><a:tcPr marL="91440" marR="91440" marT="45720" marB="45720"/></a:tc>'
                 for cell in row
             )
